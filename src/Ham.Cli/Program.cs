@@ -1,0 +1,2 @@
+Console.Error.WriteLine("ham: no commands yet");
+return 1;

@@ -1,0 +1,3 @@
+namespace Ham.Generators
+{
+}

@@ -1,0 +1,1 @@
+namespace Ham.Generators.Tests;

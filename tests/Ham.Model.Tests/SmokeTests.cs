@@ -1,0 +1,1 @@
+namespace Ham.Model.Tests;
