@@ -1,2 +1,11 @@
-Console.Error.WriteLine("ham: no commands yet");
-return 1;
+using Ham.Cli;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("ham");
+    config.SetExceptionHandler((exception, _) => Log.Fail(exception));
+    // One line per command; each command lives in Commands/<Name>Command.cs.
+});
+return app.Run(args);
