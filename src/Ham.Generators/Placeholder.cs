@@ -1,3 +1,0 @@
-namespace Ham.Generators
-{
-}
