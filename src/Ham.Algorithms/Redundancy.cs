@@ -1,0 +1,98 @@
+using TorchSharp;
+
+namespace Ham.Algorithms;
+
+/// <summary>
+/// RHM's redundancy weights. Per parameter group, c_ij = max(0, cos(τ_i, τ_j)) over the group's tensors and
+/// w_i = 1/Σ_j c_ij, normalized to sum to 1, so that a cluster of near-identical candidates weighs about as much
+/// as one. The cosines come from the Gram matrix G_ij = ⟨τ_i, τ_j⟩, summed tensor by tensor so that a streaming
+/// merge can accumulate it in a first pass.
+/// </summary>
+public static class Redundancy
+{
+    // G_ij = ⟨τ_i, τ_j⟩ over one tensor, τ_i = θ_i − θ0, accumulated in float64
+    public static double[,] Gram(torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models)
+    {
+        using var scope = torch.NewDisposeScope();
+        var computeType = Tensors.ComputeType(models.Select(m => m.dtype).Append(pretrained.dtype));
+        var taskVectors = models.Select(m => MergeSteps.TaskVector(m, pretrained, computeType).view(1, -1)).ToArray();
+        var stacked = torch.cat(taskVectors, 0);
+        // [M, n] x [n, M] -> [M, M]
+        var gram = stacked.mm(stacked.t()).to(torch.ScalarType.Float64).cpu();
+        var result = new double[models.Count, models.Count];
+        var values = gram.data<double>().ToArray();
+        for (var i = 0; i < models.Count; i++)
+        for (var j = 0; j < models.Count; j++)
+            result[i, j] = values[i * models.Count + j];
+        return result;
+    }
+
+    // G ← G + G_tensor
+    public static double[,] Add(double[,] gram, double[,] tensorGram)
+    {
+        var count = gram.GetLength(0);
+        if (tensorGram.GetLength(0) != count || tensorGram.GetLength(1) != count)
+            throw new ArgumentException($"Gram matrices of {count} and {tensorGram.GetLength(0)} candidates");
+        var sum = new double[count, count];
+        for (var i = 0; i < count; i++)
+        for (var j = 0; j < count; j++)
+            sum[i, j] = gram[i, j] + tensorGram[i, j];
+        return sum;
+    }
+
+    // c_ij = max(0, G_ij / sqrt(G_ii G_jj)), c_ii = 1; a zero task vector is similar to nothing but itself
+    public static double[,] Similarities(double[,] gram)
+    {
+        var count = gram.GetLength(0);
+        var similarity = new double[count, count];
+        for (var i = 0; i < count; i++)
+        for (var j = 0; j < count; j++)
+        {
+            var norms = Math.Sqrt(gram[i, i] * gram[j, j]);
+            similarity[i, j] = i == j ? 1 : norms > 0 ? Math.Clamp(gram[i, j] / norms, 0, 1) : 0;
+        }
+        return similarity;
+    }
+
+    // w_i = (1/Σ_j c_ij) / Σ_l (1/Σ_j c_lj)
+    public static double[] Weights(double[,] gram)
+    {
+        var similarity = Similarities(gram);
+        var count = similarity.GetLength(0);
+        var inverse = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            var row = 0.0;
+            for (var j = 0; j < count; j++) row += similarity[i, j];
+            inverse[i] = 1 / row;
+        }
+        var total = inverse.Sum();
+        return inverse.Select(w => w / total).ToArray();
+    }
+
+    /// <summary>
+    /// The weights of every group (keys absent from all groups form a group of their own, named by the key),
+    /// from whole models in memory: group name -> w, one per candidate.
+    /// </summary>
+    public static Dictionary<string, double[]> GroupWeights(
+        IReadOnlyDictionary<string, torch.Tensor> pretrained,
+        IReadOnlyList<IReadOnlyDictionary<string, torch.Tensor>> models,
+        IReadOnlyList<ParameterGroup> groups)
+    {
+        var weights = new Dictionary<string, double[]>();
+        foreach (var group in Grouping.Complete(groups, MergedKeys(pretrained, models)))
+        {
+            var gram = new double[models.Count, models.Count];
+            foreach (var key in group.Keys)
+                gram = Add(gram, Gram(pretrained[key], models.Select(m => m[key]).ToArray()));
+            weights[group.Name] = Weights(gram);
+        }
+        return weights;
+    }
+
+    private static IEnumerable<string> MergedKeys(
+        IReadOnlyDictionary<string, torch.Tensor> pretrained,
+        IReadOnlyList<IReadOnlyDictionary<string, torch.Tensor>> models) =>
+        pretrained.Where(p => Tensors.IsMergeable(p.Value.dtype) && models.All(m => m.ContainsKey(p.Key)))
+            .Select(p => p.Key);
+}
