@@ -7,5 +7,6 @@ app.Configure(config =>
     config.SetApplicationName("ham");
     config.SetExceptionHandler((exception, _) => Log.Fail(exception));
     // One line per command; each command lives in Commands/<Name>Command.cs.
+    config.AddCommand<Ham.Cli.Commands.ReportCommand>("report");
 });
 return app.Run(args);
