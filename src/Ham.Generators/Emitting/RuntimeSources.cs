@@ -1,0 +1,33 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+
+namespace Ham.Generators.Emitting
+{
+    /// <summary>
+    /// The hand-written types that generated specs build on (TensorShape, KeyCatalogue, SpecGroups, ClipSpec...),
+    /// kept as ordinary C# files under Runtime/ and embedded, so that they read as code and compile in the consumer.
+    /// </summary>
+    internal static class RuntimeSources
+    {
+        private const string Prefix = "Ham.Generators.Runtime.";
+
+        public static IReadOnlyList<(string HintName, string Source)> All()
+        {
+            var assembly = typeof(RuntimeSources).GetTypeInfo().Assembly;
+            return assembly.GetManifestResourceNames()
+                .Where(n => n.StartsWith(Prefix) && n.EndsWith(".cs"))
+                .OrderBy(n => n, System.StringComparer.Ordinal)
+                .Select(n => ("Runtime." + n.Substring(Prefix.Length, n.Length - Prefix.Length - 3) + ".g.cs", Read(assembly, n)))
+                .ToList();
+        }
+
+        private static string Read(Assembly assembly, string name)
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Replace("\r\n", "\n");
+        }
+    }
+}
