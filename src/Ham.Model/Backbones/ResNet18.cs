@@ -1,3 +1,4 @@
+using Ham.Algorithms;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -67,14 +68,85 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
 
     /// <summary>
     /// RGB images [B, 3, H, W] (uint8 0..255, or float 0..1) -> float32 BGR in 0..255 minus <see cref="MeanBgr"/>,
-    /// on the input's device: the input the ONNX network was trained on.
+    /// on the input's device: the input the ONNX network was trained on (its ResNetPreprocess.onnx splits R, G, B,
+    /// concatenates B, G, R and subtracts a mean image whose channel means these are).
     /// </summary>
-    public static Tensor Preprocess(Tensor rgb) => throw new NotImplementedException();
+    public static Tensor Preprocess(Tensor rgb)
+    {
+        if (rgb.dim() != 4 || rgb.shape[1] != 3)
+            throw new ArgumentException($"expected RGB images [B, 3, H, W], found [{string.Join(", ", rgb.shape)}]",
+                nameof(rgb));
+        using var scope = NewDisposeScope();
+
+        var scale = rgb.dtype == ScalarType.Byte ? 1.0 : 255.0;
+        var x = rgb.to(ScalarType.Float32).mul(scale);          // [B, 3, H, W] RGB 0..255
+        x = x.flip(1);                                          // RGB -> BGR
+        using var mean = tensor(MeanBgr.ToArray(), device: rgb.device).view(1, 3, 1, 1);
+        x = x.sub_(mean);
+
+        return x.MoveToOuterDisposeScope();
+    }
 
     /// <summary>
-    /// Recomputes every batch norm's running mean and variance on <paramref name="batches"/> (preprocessed images):
-    /// the statistics are reset and replaced by the cumulative average over the batches (PyTorch's momentum=None),
-    /// with only the batch-norm layers in training mode and no gradients. The module's own mode is restored.
+    /// One group per residual unit: the stem (conv1, bn1), then each basic block (layer1.0 ... layer4.1, with its
+    /// shortcut), 9 groups of trainable parameters (conv weights, batch-norm weight and bias). Blocks rather than
+    /// single conv layers: a block is the unit that adds into the residual stream, as a transformer's resblock is
+    /// for CLIP, and a per-layer split would give the 1×1 shortcut convs groups too small to align or weigh on their
+    /// own. Running statistics are buffers, not parameters: they are recomputed after a merge, not merged.
     /// </summary>
-    public void RecomputeBatchNormStatistics(IEnumerable<Tensor> batches) => throw new NotImplementedException();
+    public IReadOnlyList<ParameterGroup> ParameterGroups
+    {
+        get
+        {
+            var keys = named_parameters().Select(p => p.name).ToList();
+            string[] prefixes = ["layer1.0.", "layer1.1.", "layer2.0.", "layer2.1.", "layer3.0.", "layer3.1.",
+                "layer4.0.", "layer4.1."];
+            var groups = new List<ParameterGroup>
+            {
+                new("stem", keys.Where(k => !k.StartsWith("layer", StringComparison.Ordinal)).ToList()),
+            };
+            groups.AddRange(prefixes.Select(prefix => new ParameterGroup(prefix.TrimEnd('.'),
+                keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())));
+            return groups;
+        }
+    }
+
+    /// <summary>
+    /// Recomputes every batch norm's running mean and variance on <paramref name="batches"/> (preprocessed images,
+    /// on the module's device): the statistics are reset and replaced by the cumulative average of the per-batch
+    /// statistics (PyTorch's momentum=None: momentum 1/k on the k-th batch), with only the batch-norm layers in
+    /// training mode and no gradients. Momentum and the training modes are restored afterwards.
+    /// </summary>
+    public void RecomputeBatchNormStatistics(IEnumerable<Tensor> batches)
+    {
+        var norms = modules().OfType<BatchNorm2d>().ToList();
+        var modes = modules().Prepend(this).Select(m => (Module: m, m.training)).ToList();
+        var momenta = norms.Select(n => n.momentum).ToList();
+        try
+        {
+            using var noGrad = no_grad();
+            eval();
+            foreach (var norm in norms)
+            {
+                norm.reset_running_stats();
+                norm.train();
+            }
+
+            var seen = 0;
+            foreach (var batch in batches)
+            {
+                seen++;
+                foreach (var norm in norms) norm.momentum = 1.0 / seen;
+                using var scope = NewDisposeScope();
+                forward(batch);
+            }
+            if (seen == 0) throw new ArgumentException("no batches to recompute batch-norm statistics on",
+                nameof(batches));
+        }
+        finally
+        {
+            for (var i = 0; i < norms.Count; i++) norms[i].momentum = momenta[i];
+            foreach (var (module, training) in modes) module.train(training);
+        }
+    }
 }

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Ham.Benchmarks.Cases;
+using Ham.Benchmarks.Measure;
+
+namespace Ham.Benchmarks.EndToEnd;
+
+/// <summary>
+/// `Ham.Benchmarks e2e [--only a,b] [--no-anchors] [--out FILE]`: runs every case (or those whose names start
+/// with one of --only) in its own child process, then the PyTorch anchors, and writes the figures as JSON lines
+/// and as markdown tables.
+/// </summary>
+public static class Runner
+{
+    private static readonly TimeSpan CaseTimeout = TimeSpan.FromMinutes(20);
+
+    /// <summary>The PyTorch anchors: script, arguments, and the case prefix they stand beside.</summary>
+    private static readonly (string Script, string[] Arguments, string Beside)[] Anchors =
+    [
+        ("memcopy.py", [], "memcopy"),
+        ("ties_fusion_style.py", [], "merge-memory:ties"),
+        ("training.py", ["resnet18"], "resnet18"),
+        ("training.py", ["vit_b16", "2"], "vit-b16"),
+    ];
+
+    public static int Run(string[] arguments)
+    {
+        var only = Option(arguments, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var anchors = !arguments.Contains("--no-anchors");
+        var python = Option(arguments, "--python") ?? "/usr/bin/python3";
+        var stamp = DateTime.Now.ToString("yyyy-MM-dd-HHmm", CultureInfo.InvariantCulture);
+        var output = Option(arguments, "--out")
+                     ?? Path.Combine(Repository.Root, "benchmarks", "results", $"{stamp}.jsonl");
+        bool Selected(string name) => only.Length == 0 || only.Any(name.StartsWith);
+
+        var machine = Machine.Current();
+        Console.WriteLine($"machine: {machine}; load {Machine.LoadAverage():F2}");
+        var figures = new List<Figure>();
+        var failures = new List<string>();
+
+        foreach (var name in CaseCatalog.Names.Where(Selected))
+        {
+            Console.WriteLine($"case {name} (load {Machine.LoadAverage():F2})");
+            var (fileName, childArguments) = ChildProcess.Self(["case", name]);
+            Collect(name, ChildProcess.Run(fileName, childArguments, CaseTimeout), figures, failures);
+        }
+
+        if (anchors)
+        {
+            foreach (var (script, scriptArguments, beside) in Anchors.Where(a => Selected(a.Beside)))
+            {
+                Console.WriteLine($"anchor {script} {string.Join(' ', scriptArguments)} " +
+                                  $"(load {Machine.LoadAverage():F2})");
+                var path = Path.Combine(Repository.AnchorsFolder, script);
+                Collect(script, ChildProcess.Run(python, [path, .. scriptArguments], CaseTimeout), figures,
+                    failures);
+            }
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        File.AppendAllLines(output, figures.Select(f => f.ToLine()));
+        Console.WriteLine();
+        Console.WriteLine(Tables.Markdown(figures, machine));
+        Console.WriteLine($"figures appended to {output}");
+        foreach (var failure in failures) Console.Error.WriteLine($"failed: {failure}");
+        return failures.Count == 0 ? 0 : 1;
+    }
+
+    private static void Collect(string name, ChildProcess.Result result, List<Figure> figures, List<string> failures)
+    {
+        figures.AddRange(result.Figures);
+        if (result.ExitCode != 0)
+            failures.Add($"{name} exited with {result.ExitCode}: {result.ErrorTail}");
+    }
+
+    private static string? Option(string[] arguments, string name)
+    {
+        var index = Array.IndexOf(arguments, name);
+        return index >= 0 && index + 1 < arguments.Length ? arguments[index + 1] : null;
+    }
+}
