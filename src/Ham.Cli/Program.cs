@@ -8,5 +8,6 @@ app.Configure(config =>
     config.SetExceptionHandler((exception, _) => Log.Fail(exception));
     // One line per command; each command lives in Commands/<Name>Command.cs.
     config.AddCommand<Ham.Cli.Commands.ReportCommand>("report");
+    config.AddCommand<Ham.Cli.Commands.DgCommand>("dg");
 });
 return app.Run(args);

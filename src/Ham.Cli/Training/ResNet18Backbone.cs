@@ -13,12 +13,13 @@ public sealed class ResNet18Backbone : IBackbone
 {
     private readonly Dictionary<string, Tensor> pretrained;
 
-    private ResNet18Backbone(Dictionary<string, Tensor> pretrained, IReadOnlyList<string> trainedKeys, Device device)
+    private ResNet18Backbone(Dictionary<string, Tensor> pretrained, IReadOnlyList<string> trainedKeys,
+        IReadOnlyList<ParameterGroup> groups, Device device)
     {
         this.pretrained = pretrained;
         TrainedKeys = trainedKeys;
         Device = device;
-        Groups = BlockGroups(trainedKeys);
+        Groups = groups;
     }
 
     /// <summary>Loads the ONNX model (<see cref="ResNet18Onnx.DefaultPath"/> when <paramref name="onnxPath"/> is
@@ -33,7 +34,7 @@ public sealed class ResNet18Backbone : IBackbone
     public static ResNet18Backbone FromNetwork(ResNet18 network, Device device)
     {
         var keys = network.named_parameters().Select(p => p.name).ToList();
-        return new ResNet18Backbone(StateDicts.Copy(network, toCpu: true), keys, device);
+        return new ResNet18Backbone(StateDicts.Copy(network, toCpu: true), keys, network.ParameterGroups, device);
     }
 
     public string Name => "resnet18 (ImageNet, ONNX)";
@@ -86,21 +87,6 @@ public sealed class ResNet18Backbone : IBackbone
         if (encoder is not ResNet18 network)
             throw new ArgumentException($"expected a ResNet18 encoder, got {encoder.GetType().Name}", nameof(encoder));
         network.RecomputeBatchNormStatistics(batches);
-    }
-
-    /// <summary>One group per residual block (layer1.0 … layer4.1) plus the stem (conv1, bn1).</summary>
-    private static List<ParameterGroup> BlockGroups(IReadOnlyList<string> keys)
-    {
-        var groups = new List<ParameterGroup>();
-        foreach (var key in keys)
-        {
-            var parts = key.Split('.');
-            var name = parts[0].StartsWith("layer", StringComparison.Ordinal) ? $"{parts[0]}.{parts[1]}" : "stem";
-            var index = groups.FindIndex(g => g.Name == name);
-            if (index < 0) groups.Add(new ParameterGroup(name, [key]));
-            else groups[index] = groups[index] with { Keys = [.. groups[index].Keys, key] };
-        }
-        return groups;
     }
 
     public void Dispose() => StateDicts.Dispose(pretrained.Values);
