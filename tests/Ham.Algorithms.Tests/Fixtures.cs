@@ -1,10 +1,17 @@
+using CsCheck;
 using TorchSharp;
 
 namespace Ham.Algorithms.Tests;
 
-/// <summary>Small model dictionaries for the tests.</summary>
+/// <summary>Small models, generators of them and comparisons, for the tests.</summary>
 internal static class Fixtures
 {
+    /// <summary>The keys and shapes of the small models the properties merge.</summary>
+    public static readonly (string Key, long[] Shape)[] Shapes = [("block.w", [3, 4]), ("block.b", [4]), ("head", [5])];
+
+    /// <summary>Two parameter groups over <see cref="Shapes"/>; "head" is left to a group of its own.</summary>
+    public static readonly ParameterGroup[] Groups = [new("block", ["block.w", "block.b"])];
+
     public static torch.Tensor Vector(params float[] values) => torch.tensor(values);
 
     public static Dictionary<string, torch.Tensor> Model(params (string Key, torch.Tensor Tensor)[] tensors) =>
@@ -13,14 +20,40 @@ internal static class Fixtures
     public static float[] Values(torch.Tensor tensor) =>
         tensor.to(torch.ScalarType.Float32).contiguous().data<float>().ToArray();
 
-    /// <summary>Max |a − b| over the floating tensors of two models with the same keys.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, torch.Tensor>> List(
+        params IReadOnlyDictionary<string, torch.Tensor>[] models) => models;
+
+    /// <summary>A model with <see cref="Shapes"/>, values in [−1, 1].</summary>
+    public static Gen<Dictionary<string, torch.Tensor>> ModelGen { get; } =
+        Gen.Float[-1f, 1f].Array[Shapes.Sum(s => (int)s.Shape.Aggregate(1L, (a, b) => a * b))].Select(FromFlat);
+
+    /// <summary>θ0 and 1–4 models.</summary>
+    public static Gen<(Dictionary<string, torch.Tensor> Pretrained, Dictionary<string, torch.Tensor>[] Models)>
+        MergeCaseGen { get; } = Gen.Select(ModelGen, ModelGen.Array[1, 4]);
+
+    /// <summary>A model with <see cref="Shapes"/> from its values in key order.</summary>
+    public static Dictionary<string, torch.Tensor> FromFlat(float[] values)
+    {
+        var model = new Dictionary<string, torch.Tensor>();
+        var offset = 0;
+        foreach (var (key, shape) in Shapes)
+        {
+            var size = (int)shape.Aggregate(1L, (a, b) => a * b);
+            model[key] = torch.tensor(values.AsSpan(offset, size).ToArray()).reshape(shape);
+            offset += size;
+        }
+        return model;
+    }
+
+    /// <summary>Max |a − b| over the tensors of two models with the same keys.</summary>
     public static double MaxDifference(IReadOnlyDictionary<string, torch.Tensor> a,
         IReadOnlyDictionary<string, torch.Tensor> b)
     {
-        Assert.Equal(a.Keys.OrderBy(k => k), b.Keys.OrderBy(k => k));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
         var max = 0.0;
         foreach (var key in a.Keys)
         {
+            Assert.Equal(a[key].shape, b[key].shape);
             using var x = a[key].to(torch.ScalarType.Float64);
             using var y = b[key].to(torch.ScalarType.Float64);
             using var difference = (x - y).abs().max();
@@ -29,6 +62,20 @@ internal static class Fixtures
         return max;
     }
 
-    public static IReadOnlyList<IReadOnlyDictionary<string, torch.Tensor>> List(
-        params Dictionary<string, torch.Tensor>[] models) => models;
+    /// <summary>Whether two models hold bit-identical tensors of the same dtypes.</summary>
+    public static bool BitIdentical(IReadOnlyDictionary<string, torch.Tensor> a,
+        IReadOnlyDictionary<string, torch.Tensor> b) =>
+        a.Keys.Order().SequenceEqual(b.Keys.Order())
+        && a.All(p => SameBits(p.Value, b[p.Key]));
+
+    public static bool SameBits(torch.Tensor a, torch.Tensor b)
+    {
+        if (a.dtype != b.dtype || !a.shape.SequenceEqual(b.shape)) return false;
+        using var x = a.contiguous();
+        using var y = b.contiguous();
+        return x.bytes.SequenceEqual(y.bytes);
+    }
+
+    public static Dictionary<string, torch.Tensor> Clone(IReadOnlyDictionary<string, torch.Tensor> model) =>
+        model.ToDictionary(p => p.Key, p => p.Value.clone());
 }
