@@ -9,7 +9,8 @@ namespace Ham.Model.Backbones;
 /// <summary>
 /// ResNet-18 (He et al., 2016) as an image encoder: preprocessed images [B, 3, H, W] -> pooled features [B, 512].
 /// Parameter and buffer names follow torchvision (conv1.weight, bn1.running_var, layer1.0.conv1.weight, ...,
-/// layer4.1.bn2.running_var); there is no classifier. Batch norm is real BatchNorm2d with running statistics, so the
+/// layer4.2.bn2.running_var); there is no classifier. The ONNX model that Ham ships has three blocks in its last
+/// stage (see <see cref="OnnxBlocksPerStage"/>), so layer4.2 exists; the class keeps the name it is known by. Batch norm is real BatchNorm2d with running statistics, so the
 /// network can be fine-tuned and its statistics recomputed after a merge.
 /// Shape letters: B batch, C channels, H/W height/width.
 /// </summary>
@@ -29,22 +30,38 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
     private readonly Sequential layer3;
     private readonly Sequential layer4;
 
-    /// <summary>A randomly initialised ResNet-18 (weights come from <see cref="ResNet18Onnx.Load"/>).</summary>
-    public ResNet18() : base(nameof(ResNet18))
+    /// <summary>Basic blocks per stage of the ONNX model: torchvision's ResNet-18 has 2, 2, 2, 2.</summary>
+    public static IReadOnlyList<int> OnnxBlocksPerStage { get; } = [2, 2, 2, 3];
+
+    /// <summary>Basic blocks in each of the four stages.</summary>
+    public IReadOnlyList<int> BlocksPerStage { get; }
+
+    /// <summary>
+    /// A randomly initialised network with <paramref name="blocksPerStage"/> basic blocks per stage (default
+    /// <see cref="OnnxBlocksPerStage"/>); the pretrained weights come from <see cref="ResNet18Onnx.Load"/>.
+    /// </summary>
+    public ResNet18(IReadOnlyList<int>? blocksPerStage = null) : base(nameof(ResNet18))
     {
+        BlocksPerStage = (blocksPerStage ?? OnnxBlocksPerStage).ToArray();
+        if (BlocksPerStage.Count != 4 || BlocksPerStage.Any(b => b < 1))
+            throw new ArgumentException(
+                $"blocks per stage [{string.Join(", ", BlocksPerStage)}]: expected four counts >= 1",
+                nameof(blocksPerStage));
+
         conv1 = Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = BatchNorm2d(64);
         maxpool = MaxPool2d(3, stride: 2, padding: 1);
-        layer1 = Stage(64, 64, 1);
-        layer2 = Stage(64, 128, 2);
-        layer3 = Stage(128, 256, 2);
-        layer4 = Stage(256, 512, 2);
+        layer1 = Stage(64, 64, 1, BlocksPerStage[0]);
+        layer2 = Stage(64, 128, 2, BlocksPerStage[1]);
+        layer3 = Stage(128, 256, 2, BlocksPerStage[2]);
+        layer4 = Stage(256, 512, 2, BlocksPerStage[3]);
         RegisterComponents();
     }
 
-    private static Sequential Stage(long inChannels, long outChannels, long stride) => Sequential(
-        ("0", new BasicBlock("BasicBlock", inChannels, outChannels, stride)),
-        ("1", new BasicBlock("BasicBlock", outChannels, outChannels, 1)));
+    private static Sequential Stage(long inChannels, long outChannels, long stride, int blocks) => Sequential(
+        Enumerable.Range(0, blocks).Select(i => (i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            (Module<Tensor, Tensor>)new BasicBlock("BasicBlock", i == 0 ? inChannels : outChannels, outChannels,
+                i == 0 ? stride : 1))));
 
     // [B, 3, H, W] preprocessed -> [B, 512]
     public override Tensor forward(Tensor images)
@@ -88,8 +105,8 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// One group per residual unit: the stem (conv1, bn1), then each basic block (layer1.0 ... layer4.1, with its
-    /// shortcut), 9 groups of trainable parameters (conv weights, batch-norm weight and bias). Blocks rather than
+    /// One group per residual unit: the stem (conv1, bn1), then each basic block (layer1.0 ... layer4.2, with its
+    /// shortcut), 10 groups of trainable parameters for the ONNX layout (conv weights, batch-norm weight and bias). Blocks rather than
     /// single conv layers: a block is the unit that adds into the residual stream, as a transformer's resblock is
     /// for CLIP, and a per-layer split would give the 1×1 shortcut convs groups too small to align or weigh on their
     /// own. Running statistics are buffers, not parameters: they are recomputed after a merge, not merged.
@@ -99,14 +116,14 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
         get
         {
             var keys = named_parameters().Select(p => p.name).ToList();
-            string[] prefixes = ["layer1.0.", "layer1.1.", "layer2.0.", "layer2.1.", "layer3.0.", "layer3.1.",
-                "layer4.0.", "layer4.1."];
+            var blocks = BlocksPerStage.SelectMany((count, stage) =>
+                Enumerable.Range(0, count).Select(block => $"layer{stage + 1}.{block}"));
             var groups = new List<ParameterGroup>
             {
                 new("stem", keys.Where(k => !k.StartsWith("layer", StringComparison.Ordinal)).ToList()),
             };
-            groups.AddRange(prefixes.Select(prefix => new ParameterGroup(prefix.TrimEnd('.'),
-                keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())));
+            groups.AddRange(blocks.Select(block => new ParameterGroup(block,
+                keys.Where(k => k.StartsWith(block + ".", StringComparison.Ordinal)).ToList())));
             return groups;
         }
     }

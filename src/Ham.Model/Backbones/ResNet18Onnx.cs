@@ -8,8 +8,10 @@ namespace Ham.Model.Backbones;
 /// Converts the ImageNet ResNet-18 of the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (an ONNX export of
 /// a CNTK 2.6 model, MIT) into a <see cref="ResNet18"/>, reading the weights with OnnxSharp.
 /// The graph, as found: Conv (no bias) -> BatchNormalization (separate, not folded; inputs scale, bias, mean, var;
-/// epsilon 1e-5) -> Relu, a 3×3/2 MaxPool, eight basic blocks whose shortcut is a 1×1/2 Conv + BatchNormalization
-/// where the width changes, and a 7×7 AveragePool whose [1, 512, 1, 1] output is the graph's output (no classifier).
+/// epsilon 1e-5) -> Relu, a 3×3/2 MaxPool, nine basic blocks (2, 2, 2 and 3 per stage: the last stage has one
+/// block more than torchvision's ResNet-18) whose shortcut is a 1×1/2 Conv + BatchNormalization where the width
+/// changes, and a 7×7 AveragePool whose [1, 512, 1, 1] output is the graph's output (no classifier). Input
+/// [1, 3, 224, 224] fixed.
 /// Initializers are named by CNTK (Parameter91, Constant98, ...), so they are matched by tracing the graph from its
 /// input, not by name. CNTK pads asymmetrically (conv1 pads 3,3,2,2; strided convs and the max pool 1,1,0,0): for
 /// even input sides this equals torchvision's symmetric padding, whose extra last row and column are never read.
@@ -36,9 +38,9 @@ public static class ResNet18Onnx
                 "Microsoft.ML.DnnImageFeaturizer.ResNet18 (DnnImageModels/ResNet18Onnx/ResNet18.onnx beside ham)",
                 onnxPath);
         }
-        var weights = ReadWeights(onnxPath);
+        var (weights, blocksPerStage) = ReadWeights(onnxPath);
 
-        var model = new ResNet18();
+        var model = new ResNet18(blocksPerStage);
         var state = model.state_dict();
         using (no_grad())
         {
@@ -70,7 +72,7 @@ public static class ResNet18Onnx
     /// <summary>One initializer, renamed to its torchvision key.</summary>
     private sealed record Weight(string OnnxName, long[] Shape, float[] Values);
 
-    private static Dictionary<string, Weight> ReadWeights(string path)
+    private static (Dictionary<string, Weight> Weights, int[] BlocksPerStage) ReadWeights(string path)
     {
         ModelProto model;
         try
@@ -82,7 +84,8 @@ public static class ResNet18Onnx
         {
             throw new InvalidDataException($"{path}: not an ONNX model: {e.Message}", e);
         }
-        return new GraphTracer(path, model.Graph).Trace();
+        var tracer = new GraphTracer(path, model.Graph);
+        return (tracer.Trace(), tracer.BlocksPerStage);
     }
 
     /// <summary>Walks the graph from its input and names each Conv and BatchNormalization as torchvision does.</summary>
@@ -96,6 +99,9 @@ public static class ResNet18Onnx
 
         private readonly Dictionary<string, Weight> weights = [];
 
+        /// <summary>Basic blocks found in each of the four stages.</summary>
+        public int[] BlocksPerStage { get; } = new int[4];
+
         public Dictionary<string, Weight> Trace()
         {
             var input = graph.Input.Select(i => i.Name).Where(n => !initializers.ContainsKey(n)).ToList();
@@ -107,8 +113,18 @@ public static class ResNet18Onnx
             x = Next("Relu", x).Output[0];
             x = Next("MaxPool", x).Output[0];
 
-            for (var layer = 1; layer <= 4; layer++)
-                for (var block = 0; block <= 1; block++) x = Block(x, $"layer{layer}.{block}");
+            // Blocks follow while a Conv reads the stream; a block with a 1×1 shortcut opens the next stage.
+            var stage = 0;
+            while (consumers[x].Any(n => n.OpType == "Conv"))
+            {
+                var opensStage = consumers[x].Any(n => n.OpType == "Conv" && KernelSide(n) == 1);
+                if (opensStage && BlocksPerStage[0] > 0) stage++;
+                if (stage > 3) throw Bad($"more than four stages of blocks (at {x})");
+                x = Block(x, $"layer{stage + 1}.{BlocksPerStage[stage]}");
+                BlocksPerStage[stage]++;
+            }
+            if (BlocksPerStage.Any(b => b == 0))
+                throw Bad($"blocks per stage [{string.Join(", ", BlocksPerStage)}]; expected four stages");
 
             var pool = Next("AveragePool", x);
             if (!graph.Output.Any(o => o.Name == pool.Output[0]))
