@@ -90,7 +90,10 @@ public sealed class SafetensorsFuzzTests
                     var dims = string.Join(",", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
                     if (i > 0) json.Append(',');
                     json.Append($$"""
-                        "{{name}}":{"dtype":"{{DTypeNames[dtype]}}","shape":[{{dims}}],"data_offsets":[{{begin}},{{end}}]}
+                        "{{name}}":{"dtype":"{{DTypeNames[dtype]}}","shape":[{{dims}}],
+                        """);
+                    json.Append($$"""
+                        "data_offsets":[{{begin}},{{end}}]}
                         """);
                 }
                 json.Append('}');

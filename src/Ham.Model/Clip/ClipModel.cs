@@ -1,0 +1,106 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ham.Model.Clip;
+
+// Shapes: B images, T texts, L context positions, D text width, E embedding.
+
+/// <summary>
+/// OpenAI's CLIP with a vision-transformer image tower. Field names are the checkpoint keys, so loading an
+/// OpenAI-layout state dict is a name match.
+/// </summary>
+public sealed class ClipModel : nn.Module
+{
+#pragma warning disable IDE1006 // checkpoint key names
+    private readonly ClipVisionTransformer visual;
+    private readonly ClipTransformer transformer;
+    private readonly Embedding token_embedding;
+    private readonly Parameter positional_embedding;
+    private readonly LayerNorm ln_final;
+    private readonly Parameter text_projection;
+    private readonly Parameter logit_scale;
+#pragma warning restore IDE1006
+
+    public ClipModel(ClipConfig config) : base(nameof(ClipModel))
+    {
+        Config = config.Validate();
+        visual = new ClipVisionTransformer(config.ImageResolution, config.VisionPatchSize, config.VisionWidth,
+            config.VisionLayers, config.VisionHeads, config.EmbedDim);
+        transformer = new ClipTransformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads,
+            causal: true);
+        token_embedding = nn.Embedding(config.VocabSize, config.TransformerWidth);
+        positional_embedding = nn.Parameter(randn(config.ContextLength, config.TransformerWidth) * 0.01);
+        ln_final = nn.LayerNorm(config.TransformerWidth, eps: 1e-5);
+        text_projection = nn.Parameter(randn(config.TransformerWidth, config.EmbedDim) *
+                                       Math.Pow(config.TransformerWidth, -0.5));
+        logit_scale = nn.Parameter(tensor((float)Math.Log(1 / 0.07)));
+        using (no_grad()) nn.init.normal_(token_embedding.weight!, std: 0.02);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public ClipConfig Config { get; }
+
+    /// <summary>The image tower, usable alone as an image encoder (pixels -> unnormalized features).</summary>
+    public ClipVisionTransformer Visual => visual;
+
+    /// <summary>The learned temperature, as a log; logits are exp(logit_scale) * cosine similarity.</summary>
+    public Parameter LogitScale => logit_scale;
+
+    /// <summary>Image features, not normalized: [B, 3, R, R] -> [B, E].</summary>
+    public Tensor EncodeImage(Tensor pixels) => visual.forward(pixels);
+
+    /// <summary>
+    /// Text features, not normalized: ids [T, L] (int64, L at most the context length) -> [T, E], pooled at the
+    /// first occurrence of each row's largest id (the end-of-text token), as the reference does.
+    /// </summary>
+    public Tensor EncodeText(Tensor ids)
+    {
+        if (ids.dim() != 2 || ids.shape[1] > Config.ContextLength)
+            throw new ArgumentException($"input ids have shape [{string.Join(", ", ids.shape)}], expected " +
+                                        $"[T, L] with L at most {Config.ContextLength}", nameof(ids));
+        var (texts, length) = (ids.shape[0], ids.shape[1]);
+
+        using var embedded = token_embedding.forward(ids);                  // [T, L] -> [T, L, D]
+        using var positions = positional_embedding.narrow(0, 0, length);   // [L, D]
+        using var positioned = embedded + positions;
+
+        using var encoded = transformer.forward(positioned);               // [T, L, D], causal
+        using var normed = ln_final.forward(encoded);
+
+        using var endPositions = ids.argmax(-1);                           // [T]
+        using var rows = arange(texts, device: ids.device);                 // [T]
+        using var pooled = normed[rows, endPositions];                     // [T, L, D] -> [T, D]
+
+        return pooled.matmul(text_projection);                             // [T, D] -> [T, E]
+    }
+
+    /// <summary>
+    /// Both logit matrices: exp(logit_scale) * normalized images @ normalized texts^T ([B, T]) and its transpose.
+    /// </summary>
+    public (Tensor LogitsPerImage, Tensor LogitsPerText) Forward(Tensor pixels, Tensor ids)
+    {
+        using var imageFeatures = EncodeImage(pixels);
+        using var textFeatures = EncodeText(ids);
+        var logitsPerImage = Logits(imageFeatures, textFeatures);
+        return (logitsPerImage, logitsPerImage.t().contiguous());
+    }
+
+    /// <summary>exp(logit_scale) * (a / |a|) @ (b / |b|)^T: [B, E] x [T, E] -> [B, T].</summary>
+    public Tensor Logits(Tensor imageFeatures, Tensor textFeatures)
+    {
+        using var images = Normalize(imageFeatures);
+        using var texts = Normalize(textFeatures);
+        using var scale = logit_scale.exp();
+        using var cosine = images.matmul(texts.t());
+        return scale * cosine;
+    }
+
+    /// <summary>x / |x| along the last dimension.</summary>
+    public static Tensor Normalize(Tensor features)
+    {
+        using var norm = features.norm(-1, keepdim: true);
+        return features / norm;
+    }
+}
