@@ -26,10 +26,15 @@ internal static class GeneratorHarness
             References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
+    public static AdditionalText Text(SpecFile file) => new InMemoryText(file.Path, file.Text);
+
     public static GeneratorDriver Driver(IEnumerable<SpecFile> files, bool trackSteps = false) =>
+        Driver(files.Select(Text), trackSteps);
+
+    public static GeneratorDriver Driver(IEnumerable<AdditionalText> texts, bool trackSteps = false) =>
         CSharpGeneratorDriver.Create(
             new[] { new SpecGenerator().AsSourceGenerator() },
-            files.Select(f => (AdditionalText)new InMemoryAdditionalText(f.Path, f.Text)),
+            texts,
             new CSharpParseOptions(LanguageVersion.Latest),
             optionsProvider: null,
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
@@ -64,7 +69,7 @@ internal static class GeneratorHarness
         return files.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f)).ToImmutableArray();
     }
 
-    private sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+    private sealed class InMemoryText(string path, string text) : AdditionalText
     {
         private readonly SourceText source = SourceText.From(text);
 
