@@ -7,7 +7,8 @@ namespace Ham.Algorithms.Tests;
 internal static class Fixtures
 {
     /// <summary>The keys and shapes of the small models the properties merge.</summary>
-    public static readonly (string Key, long[] Shape)[] Shapes = [("block.w", [3, 4]), ("block.b", [4]), ("head", [5])];
+    public static readonly (string Key, long[] Shape)[] Shapes =
+        [("block.w", [3, 4]), ("block.b", [4]), ("head", [5])];
 
     /// <summary>Two parameter groups over <see cref="Shapes"/>; "head" is left to a group of its own.</summary>
     public static readonly ParameterGroup[] Groups = [new("block", ["block.w", "block.b"])];

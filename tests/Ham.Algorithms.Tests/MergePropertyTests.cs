@@ -139,7 +139,8 @@ public sealed class MergePropertyTests
             return Enumerable.Range(0, count).Select(c => Enumerable.Range(0, size)
                 .Select(i => owner[i] == c ? (float)(random.NextDouble() * 2 - 1) : 0f).ToArray()).ToArray();
         });
-        Gen.Select(ModelGen, candidates, Gen.Int[0, 3], Gen.Double[0.2, 1]).Sample((pretrained, taskVectors, pick, density) =>
+        Gen.Select(ModelGen, candidates, Gen.Int[0, 3], Gen.Double[0.2, 1])
+            .Sample((pretrained, taskVectors, pick, density) =>
         {
             var models = taskVectors.Select(t => Plus(pretrained, FromFlat(t))).ToList();
             var duplicated = models.Append(Clone(models[pick % models.Count])).ToList();

@@ -72,7 +72,8 @@ public sealed class SaeTests
     public void An_own_batch_without_correct_samples_leaves_the_threshold()
     {
         var state = new SaeState(0.7, 5, true);
-        var selection = Sae.Select(state, OwnLogits, Labels(2, 2, 0, 2), CandidateLogits, CandidateLabels, Options, 20);
+        var allWrong = Labels(2, 2, 0, 2);
+        var selection = Sae.Select(state, OwnLogits, allWrong, CandidateLogits, CandidateLabels, Options, 20);
         Assert.Null(selection.BatchQuantile);
         Assert.Equal(0.7, selection.Next.Threshold, 10);
         Assert.Equal(6, selection.Next.Step);
