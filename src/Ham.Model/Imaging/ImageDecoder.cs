@@ -21,6 +21,16 @@ public static class ImageDecoder
     /// <summary>Largest accepted width × height.</summary>
     public const long MaxPixels = 100_000_000;
 
+    // One image is decoded and resized on one thread: callers decode many images in parallel.
+    private static readonly Configuration SingleThreaded = CreateConfiguration();
+
+    private static Configuration CreateConfiguration()
+    {
+        var configuration = Configuration.Default.Clone();
+        configuration.MaxDegreeOfParallelism = 1;
+        return configuration;
+    }
+
     /// <summary>Decodes a file; InvalidDataException naming it when it is not a readable image.</summary>
     public static Image<Rgb24> Decode(string path)
     {
@@ -44,9 +54,9 @@ public static class ImageDecoder
         CheckSize(info, name);
         try
         {
-            if (format is JpegFormat) return Image.Load<Rgb24>(bytes);
+            if (format is JpegFormat) return Image.Load<Rgb24>(SingleThreaded, bytes);
 
-            using var rgba = Image.Load<Rgba32>(bytes);
+            using var rgba = Image.Load<Rgba32>(SingleThreaded, bytes);
             return CompositeOverWhite(rgba);
         }
         catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException
@@ -60,7 +70,7 @@ public static class ImageDecoder
     {
         try
         {
-            var info = Image.Identify(bytes, out var format);
+            var info = Image.Identify(SingleThreaded, bytes, out var format);
             if (info is null || format is null)
                 throw new InvalidDataException(
                     $"{name}: not a readable image ({bytes.Length} bytes; expected JPEG, PNG, BMP, GIF, WebP, TIFF, ...)");
@@ -86,7 +96,7 @@ public static class ImageDecoder
 
     private static Image<Rgb24> CompositeOverWhite(Image<Rgba32> rgba)
     {
-        var rgb = new Image<Rgb24>(rgba.Width, rgba.Height);
+        var rgb = new Image<Rgb24>(SingleThreaded, rgba.Width, rgba.Height);
         rgba.ProcessPixelRows(rgb, (source, target) =>
         {
             for (var y = 0; y < source.Height; y++)
