@@ -71,12 +71,12 @@ def main():
     baseline = resident_bytes()
     reset_peak()
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     merged = ties(pretrained, models, density, scale)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
 
     peak = peak_resident_bytes()
-    extra = dict(seconds=seconds, peak_bytes=peak, baseline_bytes=baseline, threads=threads,
+    extra = dict(seconds=seconds, cpu_seconds=cpu_seconds, peak_bytes=peak, baseline_bytes=baseline, threads=threads,
                  parameters=parameter_count(), input_bytes=input_bytes, torch=torch.__version__)
     emit("merge", "TIES in memory, fusion_bench style (PyTorch)", seconds, "s", **extra)
     emit("merge", "TIES in memory, fusion_bench style (PyTorch) GB/s", input_bytes / seconds / 1e9, "GB/s", **extra)

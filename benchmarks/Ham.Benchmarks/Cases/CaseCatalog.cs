@@ -36,6 +36,7 @@ public static class CaseCatalog
             "memcopy" => MemoryCases.Copy(),
             "merge-memory" => MergeCases.InMemory(argument),
             "merge-stream" => MergeCases.Streamed(argument, ScratchFolder),
+            "merge-profile" => MergeProfile.Steps(argument),
             "safetensors-read" => ReadCases.Safetensors(ScratchFolder),
             "tokenizer" => ReadCases.Tokenizer(),
             "decode" => DataCases.Decode(DataCases.DefaultRoot, stride: 4, [1, Environment.ProcessorCount]),

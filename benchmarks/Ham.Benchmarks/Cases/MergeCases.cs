@@ -48,9 +48,11 @@ public static class MergeCases
         var reset = ProcessMemory.ResetPeak();
 
         var sampler = new MemorySampler();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var merged = Merge.Models(method, pretrained, models, Groups);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         sampler.Dispose();
 
         var peak = ProcessMemory.PeakResidentBytes();
@@ -58,7 +60,7 @@ public static class MergeCases
         Dispose(merged);
         foreach (var model in models) Dispose(model);
         Dispose(pretrained);
-        return Figures($"{methodName} in memory", seconds, peak, inputsResident, reset, sampler, checksum);
+        return Figures($"{methodName} in memory", seconds, peak, inputsResident, reset, sampler, cpuSeconds, checksum);
     }
 
     /// <summary>
@@ -74,14 +76,16 @@ public static class MergeCases
         var reset = ProcessMemory.ResetPeak();
 
         var sampler = new MemorySampler();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         StreamMerge(method, paths[0], paths.Skip(1).ToList(), output);
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         sampler.Dispose();
 
         var peak = ProcessMemory.PeakResidentBytes();
         File.Delete(output);
-        return Figures($"{methodName} streamed from files", seconds, peak, startResident, reset, sampler, double.NaN);
+        return Figures($"{methodName} streamed from files", seconds, peak, startResident, reset, sampler, cpuSeconds, double.NaN);
     }
 
     // TODO: call the library's streaming merge (the one `ham merge` uses) once src/Ham.Algorithms or src/Ham.Cli
@@ -146,11 +150,12 @@ public static class MergeCases
             nameof(name));
 
     private static IEnumerable<Figure> Figures(string name, double seconds, long peak, long baseline, bool reset,
-        MemorySampler sampler, double checksum)
+        MemorySampler sampler, double cpuSeconds, double checksum)
     {
         var details = new
         {
             seconds,
+            cpu_seconds = cpuSeconds,
             peak_bytes = peak,
             baseline_bytes = baseline,
             peak_reset = reset,

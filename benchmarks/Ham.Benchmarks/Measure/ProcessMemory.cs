@@ -35,7 +35,7 @@ public static class ProcessMemory
         foreach (var line in File.ReadLines(status))
         {
             if (!line.StartsWith(name + ":", StringComparison.Ordinal)) continue;
-            var parts = line[(name.Length + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var parts = line[(name.Length + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2 || parts[1] != "kB" || !long.TryParse(parts[0], out var kilobytes))
                 throw new InvalidDataException($"{status}: line '{line}' is not '{name}: <n> kB'");
             return kilobytes * 1024;
