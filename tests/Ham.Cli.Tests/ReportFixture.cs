@@ -29,8 +29,8 @@ public sealed class ReportFixture : IDisposable
              "something_new": {"nested": true}}
             """);
         File.WriteAllText(Path.Combine(RunB, "options.json"), """
-            {"data": "/data/pacs", "steps": 3, "resolution": 64, "batch": 4, "lr": 5e-05, "backbone": "resnet18",
-             "methods": ["ties", "aaa-custom"], "targets": ["art_painting", "cartoon"], "seeds": [0, 1, 2]}
+            {"data": "/data/pacs", "steps": 3, "resolution": 64, "batch": 4, "learning_rate": 5e-05,
+             "backbone": "resnet18", "methods": ["ties", "aaa-custom"], "targets": ["art_painting", "cartoon"], "seeds": [0, 1, 2]}
             """);
 
         // Lines out of order on purpose; "extra" is a field the reader does not know.
@@ -72,6 +72,7 @@ public sealed class ReportFixture : IDisposable
     public static string Result(string method, string target, int seed, double accuracy,
         string selection = "best step by source validation accuracy") =>
         Invariant($"{{\"method\": \"{method}\", \"target\": \"{target}\", \"seed\": {seed}, ") +
+        (method == "ties" ? "\"chosen\": \"λ = 1, d = 0.2\", " : "") +
         Invariant($"\"accuracy\": {accuracy}, \"val_accuracy\": 0.9, \"selection\": \"{selection}\", ") +
         "\"steps\": 3, \"seconds\": 30, \"extra\": [1, 2]}";
 

@@ -248,6 +248,9 @@ public sealed class ReportTests : IDisposable
         var results = ParseCsv(File.ReadAllText(Path.Combine(output, "results.csv")));
         Assert.Equal(1 + 8 + 5, results.Count);
         Assert.Equal("none (pretrained weights)", results.Single(r => r[0] == "zeroshot")[5]);
+        Assert.Equal("chosen", results[0][8]);
+        Assert.Equal("λ = 1, d = 0.2", results.First(r => r[0] == "ties")[8]);
+        Assert.Equal("", results.First(r => r[0] == "erm")[8]);
     }
 
     [Fact]

@@ -62,6 +62,7 @@ public static class RunReader
         Selection: OptionalString(line, "selection", where),
         Steps: OptionalInt(line, "steps", where),
         Seconds: OptionalDouble(line, "seconds", where),
+        Chosen: OptionalString(line, "chosen", where),
         Source: where);
 
     public static StepRecord ParseStep(JsonElement line, SourceLine where) => new(

@@ -28,6 +28,8 @@ public sealed record ResultRecord(
     int? Steps,
     // Wall-clock seconds of the cell; null when not logged.
     double? Seconds,
+    // Options chosen on source validation, in words (e.g. "λ = 1, d = 0.2"); null when none or not logged.
+    string? Chosen,
     // The line this record was read from.
     SourceLine Source);
 

@@ -74,13 +74,13 @@ public static class TableWriter
     {
         var text = new StringBuilder();
         text.Append(CsvLine(["method", "target", "seed", "accuracy", "val_accuracy", "selection", "steps",
-            "seconds", "source"]));
+            "seconds", "chosen", "source"]));
         foreach (var r in results)
             text.Append(CsvLine([
                 r.Method, r.Target, r.Seed.ToString(Invariant), Number(100 * r.Accuracy),
                 r.ValAccuracy is { } val ? Number(100 * val) : "", r.Selection ?? "",
                 r.Steps?.ToString(Invariant) ?? "", r.Seconds is { } s ? s.ToString("0.###", Invariant) : "",
-                r.Source.ToString(),
+                r.Chosen ?? "", r.Source.ToString(),
             ]));
         return text.ToString();
     }
@@ -103,8 +103,11 @@ public static class TableWriter
     private static string RunText(RunDirectory run)
     {
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(run.Path)));
+        // ham dg writes "learning_rate"; "lr" is the short name of the brief's schema.
         string[] shown = ["backbone", "data", "steps", "resolution", "batch", "lr"];
-        var options = run.Options.Where(o => shown.Contains(o.Key))
+        var options = run.Options
+            .Select(o => o.Key == "learning_rate" ? KeyValuePair.Create("lr", o.Value) : o)
+            .Where(o => shown.Contains(o.Key))
             .OrderBy(o => Array.IndexOf(shown, o.Key))
             .Select(o => o.Key == "data" ? $"data {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.Value))}"
                 : $"{o.Key} {o.Value}");
