@@ -92,7 +92,8 @@ public static class Opa
         }
         var norms = Math.Sqrt(gram[k, k] * otherNormSquared);
         var cosine = norms > 0 ? inner / norms : 0;
-        var coefficient = inner < 0 && otherNormSquared > 0 ? inner / otherNormSquared : 0;
+        // Only a conflict that the cosine shows is projected (norms that underflow to 0 show none).
+        var coefficient = cosine < 0 ? inner / otherNormSquared : 0;
         return (coefficient, cosine);
     }
 

@@ -7,13 +7,14 @@ namespace Ham.Algorithms.Tests;
 public sealed class OpaTests
 {
     // ⟨a, b⟩ over the group's keys, in float64
-    private static double Dot(IReadOnlyDictionary<string, torch.Tensor> a, IReadOnlyDictionary<string, torch.Tensor> b,
-        IEnumerable<string> keys) =>
+    private static double Dot(IReadOnlyDictionary<string, torch.Tensor> a,
+        IReadOnlyDictionary<string, torch.Tensor> b, IEnumerable<string> keys) =>
         keys.Sum(key => (a[key].to(torch.ScalarType.Float64) * b[key].to(torch.ScalarType.Float64)).sum()
             .item<double>());
 
     // o_k = mean of the other models' original gradients
-    private static Dictionary<string, torch.Tensor> MeanOfOthers(Dictionary<string, torch.Tensor>[] gradients, int k) =>
+    private static Dictionary<string, torch.Tensor> MeanOfOthers(
+        Dictionary<string, torch.Tensor>[] gradients, int k) =>
         gradients[0].Keys.ToDictionary(key => key, key => torch.stack(gradients.Where((_, j) => j != k)
             .Select(g => g[key].to(torch.ScalarType.Float64)).ToArray()).mean([0]));
 
@@ -30,8 +31,9 @@ public sealed class OpaTests
                 foreach (var group in groups)
                 {
                     var inner = Dot(result.Gradients[k], others, group.Keys);
-                    var scale = Math.Sqrt(Dot(gradients[k], gradients[k], group.Keys) * Dot(others, others, group.Keys));
-                    Assert.True(inner >= -1e-6 * scale - 1e-12, $"model {k}, group {group.Name}: ⟨g, o⟩ = {inner}");
+                    var scale = Math.Sqrt(
+                        Dot(gradients[k], gradients[k], group.Keys) * Dot(others, others, group.Keys));
+                    Assert.True(inner >= -1e-6 * scale - 1e-12, $"model {k}, {group.Name}: ⟨g, o⟩ = {inner}");
                 }
             }
         }, iter: 80);
