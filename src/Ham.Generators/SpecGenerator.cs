@@ -23,6 +23,9 @@ namespace Ham.Generators
             public const string Resolve = "SpecResolve";
             public const string Spec = "Spec";
             public const string Index = "SpecIndex";
+            public const string GroupType = "ParameterGroupType";
+            public const string LayerOptions = "LayerOptions";
+            public const string Layer = "Layer";
         }
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -59,6 +62,39 @@ namespace Ham.Generators
                     set.Specs.Where(s => s.ResNet != null).Select(s => s.Identifier).ToEquatableArray()))
                 .WithTrackingName(Steps.Index);
 
+            // Ham.Algorithms.ParameterGroup, when the compilation references it, gets conversions from SpecGroup.
+            var hasParameterGroup = context.CompilationProvider
+                .Select((compilation, _) => compilation.GetTypeByMetadataName(ParameterGroupEmitter.TypeName) != null)
+                .WithTrackingName(Steps.GroupType);
+
+            // Layer code is opt-in (MSBuild property HamLayerNamespace, made visible with CompilerVisibleProperty):
+            // its partial classes need their hand-written halves, which only that namespace holds.
+            var layerNamespace = context.AnalyzerConfigOptionsProvider
+                .Select((options, _) =>
+                    options.GlobalOptions.TryGetValue("build_property.HamLayerNamespace", out var ns) ? ns.Trim() : "")
+                .WithTrackingName(Steps.LayerOptions);
+
+            var layers = layerNamespace
+                .SelectMany((ns, _) => ns.Length == 0
+                    ? Enumerable.Empty<LayerOutputModel>()
+                    : Layouts.ClipLayers.Kinds.Select(kind => new LayerOutputModel(ns, kind)))
+                .WithTrackingName(Steps.Layer);
+
+            context.RegisterSourceOutput(layers, static (spc, layer) =>
+                spc.AddSource(LayerEmitter.HintName(layer.Kind),
+                    SourceText.From(LayerEmitter.Emit(layer.Namespace, layer.Kind), System.Text.Encoding.UTF8)));
+            context.RegisterSourceOutput(layerNamespace, static (spc, ns) =>
+            {
+                if (ns.Length > 0)
+                {
+                    spc.AddSource("Layers.LayerTensors.g.cs",
+                        SourceText.From(LayerEmitter.EmitSupport(ns), System.Text.Encoding.UTF8));
+                }
+            });
+            context.RegisterSourceOutput(hasParameterGroup, static (spc, present) =>
+            {
+                if (present) spc.AddSource("Specs.ParameterGroups.g.cs", ParameterGroupEmitter.Emit());
+            });
             context.RegisterSourceOutput(parsed, static (spc, result) =>
             {
                 foreach (var diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());

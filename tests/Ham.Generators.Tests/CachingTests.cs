@@ -8,7 +8,8 @@ public sealed class CachingTests
     private static readonly string[] TrackedSteps =
     {
         SpecGenerator.Steps.Source, SpecGenerator.Steps.Parse, SpecGenerator.Steps.Resolve,
-        SpecGenerator.Steps.Spec, SpecGenerator.Steps.Index,
+        SpecGenerator.Steps.Spec, SpecGenerator.Steps.Index, SpecGenerator.Steps.GroupType,
+        SpecGenerator.Steps.LayerOptions,
     };
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 
 namespace Ham.Generators.Tests;
@@ -24,27 +25,43 @@ internal static class GeneratorHarness
             "Ham.Model",
             sources.Select(s => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest))),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                // As the SDK does: assembly-version unification notes are not warnings about the code.
+                .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic>
+                {
+                    ["CS1701"] = ReportDiagnostic.Suppress,
+                    ["CS1702"] = ReportDiagnostic.Suppress,
+                }));
 
     public static AdditionalText Text(SpecFile file) => new InMemoryText(file.Path, file.Text);
 
     public static GeneratorDriver Driver(IEnumerable<SpecFile> files, bool trackSteps = false) =>
         Driver(files.Select(Text), trackSteps);
 
-    public static GeneratorDriver Driver(IEnumerable<AdditionalText> texts, bool trackSteps = false) =>
+    public static GeneratorDriver Driver(IEnumerable<AdditionalText> texts, bool trackSteps = false,
+        string? layerNamespace = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new SpecGenerator().AsSourceGenerator() },
             texts,
             new CSharpParseOptions(LanguageVersion.Latest),
-            optionsProvider: null,
+            layerNamespace == null ? null : new SingleOptionProvider("build_property.HamLayerNamespace", layerNamespace),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator; returns its result and the compilation with the generated sources added.</summary>
-    public static (GeneratorRunResult Result, Compilation Output) Run(params SpecFile[] files)
+    public static (GeneratorRunResult Result, Compilation Output) Run(params SpecFile[] files) =>
+        Run(EmptyCompilation(), null, files);
+
+    public static (GeneratorRunResult Result, Compilation Output) Run(Compilation compilation, string? layerNamespace,
+        params SpecFile[] files)
     {
-        var driver = Driver(files).RunGeneratorsAndUpdateCompilation(EmptyCompilation(), out var output, out _);
+        var driver = Driver(files.Select(Text), layerNamespace: layerNamespace)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return (driver.GetRunResult().Results.Single(), output);
     }
+
+    /// <summary>The framework plus TorchSharp's managed assembly (never loaded for execution).</summary>
+    public static IReadOnlyList<MetadataReference> TorchReferences { get; } =
+        References.Append(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location)).ToList();
 
     public static string Generated(GeneratorRunResult result, string hintName) =>
         result.GeneratedSources.Single(s => s.HintName == hintName).SourceText.ToString();
@@ -67,6 +84,24 @@ internal static class GeneratorHarness
             ? Directory.GetFiles(referenceFolder, "*.dll")
             : ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
         return files.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f)).ToImmutableArray();
+    }
+
+    private sealed class SingleOptionProvider(string key, string value) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(key, value);
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options("", "");
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options("", "");
+
+        private sealed class Options(string key, string value) : AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string name, out string found)
+            {
+                found = name == key ? value : "";
+                return name == key;
+            }
+        }
     }
 
     private sealed class InMemoryText(string path, string text) : AdditionalText

@@ -67,29 +67,8 @@ namespace Ham.Model.Specs
         public CatalogueReport Check(string file, IReadOnlyDictionary<string, long[]> found,
             CheckpointLayout layout = CheckpointLayout.OpenAI)
         {
-            var expected = Expected(layout);
-            var missing = new List<KeyShape>();
-            var misshapen = new List<MisshapenKey>();
-            foreach (var (key, shape) in expected)
-            {
-                if (!found.TryGetValue(key, out var foundShape))
-                {
-                    missing.Add(new KeyShape(key, shape));
-                }
-                else if (!shape.Equals(new TensorShape(foundShape)))
-                {
-                    misshapen.Add(new MisshapenKey(key, shape, new TensorShape(foundShape)));
-                }
-            }
-
-            var known = new HashSet<string>(expected.Select(e => e.Key), StringComparer.Ordinal);
-            if (layout == CheckpointLayout.HuggingFace) known.UnionWith(IgnoredHuggingFaceKeys);
-            var unexpected = found
-                .Where(pair => !known.Contains(pair.Key))
-                .OrderBy(pair => pair.Key, StringComparer.Ordinal)
-                .Select(pair => new KeyShape(pair.Key, new TensorShape(pair.Value)))
-                .ToList();
-            return new CatalogueReport(file, Architecture, layout, missing, unexpected, misshapen);
+            var ignored = layout == CheckpointLayout.HuggingFace ? IgnoredHuggingFaceKeys : Array.Empty<string>();
+            return CatalogueReport.Compare(file, Architecture, layout, Expected(layout), found, ignored);
         }
 
         /// <summary>
@@ -103,15 +82,16 @@ namespace Ham.Model.Specs
             if (!report.IsMatch) throw new InvalidDataException(report.ToString());
         }
 
-        private List<(string Key, TensorShape Shape)> Expected(CheckpointLayout layout)
+        private List<KeyShape> Expected(CheckpointLayout layout)
         {
-            if (layout == CheckpointLayout.OpenAI) return Entries.Select(e => (e.Name, e.Shape)).ToList();
+            if (layout == CheckpointLayout.OpenAI) return Entries.Select(e => new KeyShape(e.Name, e.Shape)).ToList();
             if (Entries.Any(e => e.Transform == HuggingFaceTransform.None))
             {
                 throw new NotSupportedException($"{Architecture} has no Hugging Face layout");
             }
 
-            return Entries.SelectMany(e => e.HuggingFaceNames.Select(name => (name, e.HuggingFaceShape))).ToList();
+            return Entries.SelectMany(e => e.HuggingFaceNames.Select(name => new KeyShape(name, e.HuggingFaceShape)))
+                .ToList();
         }
     }
 
@@ -130,6 +110,34 @@ namespace Ham.Model.Specs
         // Keys present in both with different shapes.
         IReadOnlyList<MisshapenKey> Misshapen)
     {
+        /// <summary>Compares expected (key, shape) pairs with a checkpoint's; <paramref name="ignored"/> keys may appear.</summary>
+        public static CatalogueReport Compare(string file, string architecture, CheckpointLayout layout,
+            IEnumerable<KeyShape> expected, IReadOnlyDictionary<string, long[]> found, IEnumerable<string>? ignored = null)
+        {
+            var missing = new List<KeyShape>();
+            var misshapen = new List<MisshapenKey>();
+            var known = new HashSet<string>(ignored ?? Array.Empty<string>(), StringComparer.Ordinal);
+            foreach (var key in expected)
+            {
+                known.Add(key.Key);
+                if (!found.TryGetValue(key.Key, out var foundShape))
+                {
+                    missing.Add(key);
+                }
+                else if (!key.Shape.Equals(new TensorShape(foundShape)))
+                {
+                    misshapen.Add(new MisshapenKey(key.Key, key.Shape, new TensorShape(foundShape)));
+                }
+            }
+
+            var unexpected = found
+                .Where(pair => !known.Contains(pair.Key))
+                .OrderBy(pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => new KeyShape(pair.Key, new TensorShape(pair.Value)))
+                .ToList();
+            return new CatalogueReport(file, architecture, layout, missing, unexpected, misshapen);
+        }
+
         public bool IsMatch => Missing.Count == 0 && Unexpected.Count == 0 && Misshapen.Count == 0;
 
         public override string ToString()
