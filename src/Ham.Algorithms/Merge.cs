@@ -51,14 +51,21 @@ public static class Merge
         IReadOnlyList<double> weights, torch.ScalarType outputType = torch.ScalarType.Float32)
     {
         if (!Tensors.IsMergeable(pretrained.dtype)) return pretrained.clone();
-        if (weights.Count != models.Count)
+        if (models.Count == 0 || weights.Count != models.Count)
             throw new ArgumentException($"tensor '{key}': {weights.Count} weights for {models.Count} models");
+        for (var k = 0; k < models.Count; k++) Tensors.RequireShape(models[k], pretrained, key, $"model {k}");
+        return FusedMergeKernel.Applies(config, pretrained, models)
+            ? FusedMergeKernel.Merge(config, key, pretrained, models, weights, outputType)
+            : Stepwise(config, key, pretrained, models, weights, outputType);
+    }
+
+    /// <summary>The kernel step by step (<see cref="MergeSteps"/>): any device and dtype, and DARE.</summary>
+    internal static torch.Tensor Stepwise(
+        GeneralizedTaskArithmetic config, string key, torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models,
+        IReadOnlyList<double> weights, torch.ScalarType outputType)
+    {
         Tensors.RequireFinite(pretrained, key, "the pretrained model");
-        for (var k = 0; k < models.Count; k++)
-        {
-            Tensors.RequireShape(models[k], pretrained, key, $"model {k}");
-            Tensors.RequireFinite(models[k], key, $"model {k}");
-        }
+        for (var k = 0; k < models.Count; k++) Tensors.RequireFinite(models[k], key, $"model {k}");
 
         using var scope = torch.NewDisposeScope();
         var computeType = Tensors.ComputeType(models.Select(m => m.dtype).Append(pretrained.dtype));

@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Ham.Algorithms;
+
+/// <summary>
+/// The CPU fast path of <see cref="Merge.Tensor"/> for float32 tensors without DARE: the same merge as
+/// <see cref="MergeSteps"/> (trim, elect sign, disjoint mean or weighted sum, apply), fused into one pass over the
+/// inputs after an exact radix selection of each τ_k's magnitude threshold, so that no task vector is ever
+/// materialized. Results equal the step-by-step path up to float rounding (summation order); tests compare them.
+/// </summary>
+internal static unsafe class FusedMergeKernel
+{
+    private const int ChunkSize = 1 << 16;
+    private const int Buckets = 1 << 16;
+
+    /// <summary>Whether the fast path applies: CPU, float32 everywhere, no random drop.</summary>
+    public static bool Applies(GeneralizedTaskArithmetic config, torch.Tensor pretrained,
+        IReadOnlyList<torch.Tensor> models) =>
+        config.DropRate == 0 && pretrained.device_type == DeviceType.CPU &&
+        pretrained.dtype == torch.ScalarType.Float32 && pretrained.numel() < int.MaxValue / sizeof(float) &&
+        models.All(m => m.device_type == DeviceType.CPU && m.dtype == torch.ScalarType.Float32);
+
+    /// <summary>The merged tensor (float32, then <paramref name="outputType"/>); inputs are only read.</summary>
+    public static torch.Tensor Merge(GeneralizedTaskArithmetic config, string key, torch.Tensor pretrained,
+        IReadOnlyList<torch.Tensor> models, IReadOnlyList<double> weights, torch.ScalarType outputType)
+    {
+        using var scope = torch.NewDisposeScope();
+        var theta0 = pretrained.contiguous();
+        var thetas = models.Select(m => m.contiguous()).ToArray();
+        var size = theta0.numel();
+        var keep = MergeSteps.KeptCount(size, config.Density);
+
+        var theta0Address = Address(theta0);
+        var addresses = thetas.Select(Address).ToArray();
+        var thresholds = addresses.Select(a => Threshold(theta0Address, a, size, keep)).ToArray();
+
+        var output = torch.empty(theta0.shape, torch.ScalarType.Float32);
+        var pass = new Pass(theta0Address, addresses, Address(output), size, thresholds,
+            weights.Select(w => (float)w).ToArray(), (float)config.Lambda, config.ElectSign);
+        var outcome = pass.Run();
+        if (outcome.NonFinite)
+        {
+            Tensors.RequireFinite(pretrained, key, "the pretrained model");
+            for (var k = 0; k < models.Count; k++) Tensors.RequireFinite(models[k], key, $"model {k}");
+            throw new InvalidDataException($"tensor '{key}': a task vector θ_k − θ0 overflows float32");
+        }
+        if (outcome.Undecided.Count > 0) pass.Decide(outcome.Undecided, outcome.Total < 0 ? -1f : 1f);
+
+        var result = outputType == torch.ScalarType.Float32 ? output : output.to(outputType);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    private static IntPtr Address(torch.Tensor tensor)
+    {
+        fixed (byte* bytes = tensor.bytes) return (IntPtr)bytes;
+    }
+
+    // t_k = the (n − keep + 1)-th smallest |θ_k − θ0|, exactly, by a two-level radix selection over the bits of
+    // non-negative floats (whose bit patterns order like their values); 0 keeps all, +∞ keeps none
+    private static float Threshold(IntPtr theta0, IntPtr theta, long size, long keep)
+    {
+        if (keep >= size) return 0f;
+        if (keep <= 0) return float.PositiveInfinity;
+        var rank = size - keep + 1;
+        var high = Histogram(theta0, theta, size, bucket: -1);
+        var (highBucket, rankInBucket) = Locate(high, rank);
+        ArrayPool<long>.Shared.Return(high);
+        var low = Histogram(theta0, theta, size, highBucket);
+        var (lowBucket, _) = Locate(low, rankInBucket);
+        ArrayPool<long>.Shared.Return(low);
+        return BitConverter.UInt32BitsToSingle(((uint)highBucket << 16) | (uint)lowBucket);
+    }
+
+    // counts of |τ|'s high 16 bits (bucket = −1), or of the low 16 bits among those whose high bits are bucket
+    private static long[] Histogram(IntPtr theta0, IntPtr theta, long size, int bucket)
+    {
+        var total = ArrayPool<long>.Shared.Rent(Buckets);
+        Array.Clear(total, 0, Buckets);
+        var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
+        Parallel.For(0, chunks, Parallelism(), RentCleared, (chunk, _, counts) =>
+            {
+                var start = (long)chunk * ChunkSize;
+                var end = Math.Min(size, start + ChunkSize);
+                var p0 = (float*)theta0;
+                var p = (float*)theta;
+                if (bucket < 0)
+                    for (var i = start; i < end; i++)
+                        counts[Magnitude(p[i] - p0[i]) >> 16]++;
+                else
+                    for (var i = start; i < end; i++)
+                    {
+                        var bits = Magnitude(p[i] - p0[i]);
+                        if ((bits >> 16) == (uint)bucket) counts[bits & 0xFFFF]++;
+                    }
+                return counts;
+            },
+            counts =>
+            {
+                lock (total)
+                    for (var b = 0; b < Buckets; b++) total[b] += counts[b];
+                ArrayPool<int>.Shared.Return(counts);
+            });
+        return total;
+    }
+
+    private static int[] RentCleared()
+    {
+        var counts = ArrayPool<int>.Shared.Rent(Buckets);
+        Array.Clear(counts, 0, Buckets);
+        return counts;
+    }
+
+    private static uint Magnitude(float value) => BitConverter.SingleToUInt32Bits(value) & 0x7FFFFFFFu;
+
+    // the bucket holding the rank-th smallest value, and that value's rank within the bucket
+    private static (int Bucket, long RankInBucket) Locate(long[] counts, long rank)
+    {
+        var before = 0L;
+        for (var b = 0; b < Buckets; b++)
+        {
+            if (before + counts[b] >= rank) return (b, rank - before);
+            before += counts[b];
+        }
+        throw new InvalidOperationException($"rank {rank} beyond the {before} values counted");
+    }
+
+    private static ParallelOptions Parallelism() =>
+        new() { MaxDegreeOfParallelism = Math.Max(1, torch.get_num_threads()) };
+
+    private readonly record struct Outcome(bool NonFinite, double Total, List<long> Undecided);
+
+    // The fused element-wise pass: per entry i, τ_k = θ_k − θ0 kept where |τ_k| ≥ t_k;
+    // sum: θ = θ0 + λ Σ_k w_k τ_k; sign election: s = sign(Σ_k w_k τ_k),
+    // θ = θ0 + λ Σ_agree w_k τ_k / Σ_agree w_k.
+    private sealed class Pass(IntPtr theta0, IntPtr[] thetas, IntPtr output, long size, float[] thresholds,
+        float[] weights, float lambda, bool electSign)
+    {
+        private sealed class Partial
+        {
+            public bool NonFinite;
+            public double Total;
+            public readonly List<long> Undecided = [];
+        }
+
+        public Outcome Run()
+        {
+            var nonFinite = false;
+            var total = 0.0;
+            var undecided = new List<long>();
+            var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
+            Parallel.For(0, chunks, Parallelism(), () => new Partial(), (chunk, _, partial) =>
+            {
+                var start = (long)chunk * ChunkSize;
+                RunChunk(start, Math.Min(size, start + ChunkSize), partial);
+                return partial;
+            }, partial =>
+            {
+                lock (undecided)
+                {
+                    nonFinite |= partial.NonFinite;
+                    total += partial.Total;
+                    undecided.AddRange(partial.Undecided);
+                }
+            });
+            return new Outcome(nonFinite, total, undecided);
+        }
+
+        private void RunChunk(long start, long end, Partial partial)
+        {
+            var count = thetas.Length;
+            var p0 = (float*)theta0;
+            var result = (float*)output;
+            var sources = stackalloc float*[count];
+            for (var k = 0; k < count; k++) sources[k] = (float*)thetas[k];
+            var kept = stackalloc float[count];
+            for (var i = start; i < end; i++)
+            {
+                var baseline = p0[i];
+                var mass = 0f;
+                var anyKept = false;
+                for (var k = 0; k < count; k++)
+                {
+                    var tau = sources[k][i] - baseline;
+                    if (!float.IsFinite(tau)) partial.NonFinite = true;
+                    kept[k] = MathF.Abs(tau) >= thresholds[k] ? tau : 0f;
+                    mass += weights[k] * kept[k];
+                    anyKept |= kept[k] != 0;
+                }
+                if (!electSign)
+                {
+                    result[i] = baseline + lambda * mass;
+                    continue;
+                }
+                partial.Total += mass;
+                if (mass == 0 && anyKept)
+                {
+                    partial.Undecided.Add(i);
+                    continue;
+                }
+                result[i] = baseline + lambda * DisjointMean(kept, count, mass > 0 ? 1f : -1f);
+            }
+        }
+
+        // Σ_k w_k a_k τ_k / Σ_k w_k a_k with a_k = [τ_k s > 0]; 0 where none agrees
+        private float DisjointMean(float* kept, int count, float sign)
+        {
+            var numerator = 0f;
+            var denominator = 0f;
+            for (var k = 0; k < count; k++)
+            {
+                if (kept[k] * sign <= 0) continue;
+                numerator += weights[k] * kept[k];
+                denominator += weights[k];
+            }
+            return denominator > 0 ? numerator / denominator : 0f;
+        }
+
+        /// <summary>Entries whose kept values cancel exactly take the tensor's majority sign.</summary>
+        public void Decide(IEnumerable<long> entries, float majority)
+        {
+            var count = thetas.Length;
+            var p0 = (float*)theta0;
+            var result = (float*)output;
+            var kept = stackalloc float[count];
+            foreach (var i in entries)
+            {
+                for (var k = 0; k < count; k++)
+                {
+                    var tau = ((float*)thetas[k])[i] - p0[i];
+                    kept[k] = MathF.Abs(tau) >= thresholds[k] ? tau : 0f;
+                }
+                result[i] = p0[i] + lambda * DisjointMean(kept, count, majority);
+            }
+        }
+    }
+}
