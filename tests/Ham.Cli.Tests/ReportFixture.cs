@@ -30,7 +30,8 @@ public sealed class ReportFixture : IDisposable
             """);
         File.WriteAllText(Path.Combine(RunB, "options.json"), """
             {"data": "/data/pacs", "steps": 3, "resolution": 64, "batch": 4, "learning_rate": 5e-05,
-             "backbone": "resnet18", "methods": ["ties", "aaa-custom"], "targets": ["art_painting", "cartoon"], "seeds": [0, 1, 2]}
+             "backbone": "resnet18", "methods": ["ties", "aaa-custom"], "targets": ["art_painting", "cartoon"],
+             "seeds": [0, 1, 2]}
             """);
 
         // Lines out of order on purpose; "extra" is a field the reader does not know.

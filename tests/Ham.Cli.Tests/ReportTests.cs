@@ -232,6 +232,20 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void A_run_without_results_yet_gets_an_empty_table_and_its_curves()
+    {
+        File.Delete(Path.Combine(fixture.RunA, "results.jsonl"));
+        var output = Path.Combine(fixture.Root, "out");
+
+        var report = Report.Write([fixture.RunA], output, warnings.Add);
+
+        Assert.Contains("no cell has finished yet", report.Markdown);
+        Assert.DoesNotContain(report.Files, f => f.EndsWith("accuracy.png"));
+        Assert.Contains(report.Files, f => f.EndsWith("curves-art_painting-seed0.png"));
+        Assert.Contains(warnings, w => w.Contains("results.jsonl is missing"));
+    }
+
+    [Fact]
     public void The_csv_tables_parse_with_one_row_per_method_and_empty_unmeasured_fields()
     {
         var output = Path.Combine(fixture.Root, "out");
@@ -287,7 +301,9 @@ public sealed class ReportTests : IDisposable
         Assert.True(png.Length > 33, $"a PNG of {png.Length} bytes is too short");
         Assert.Equal(signature, png[..8]);
         Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
-        return (BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        var width = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16));
+        var height = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20));
+        return (width, height);
     }
 
     /// <summary>RFC 4180: fields separated by commas, quoted where they hold a comma, quote or newline.</summary>

@@ -4,7 +4,8 @@ using Spectre.Console.Cli;
 
 namespace Ham.Cli.Commands;
 
-/// <summary><c>ham report DIR... [--out OUTDIR]</c>: tables and figures from the run directories of <c>ham dg</c>.</summary>
+/// <summary><c>ham report DIR... [--out OUTDIR]</c>: tables and figures from <c>ham dg</c> run directories.</summary>
+[Description("Accuracy tables (Markdown, CSV) and figures (PNG) from the run directories of `ham dg`")]
 public sealed class ReportCommand : Command<ReportCommand.Settings>
 {
     public sealed class Settings : CommandSettings

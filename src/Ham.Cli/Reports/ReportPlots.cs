@@ -46,7 +46,7 @@ public static class ReportPlots
         return figures;
     }
 
-    /// <summary>Grouped bars: one group per target (and the average), one bar per method, ± std as error bars.</summary>
+    /// <summary>Grouped bars: a group per target and the average, a bar per method, ± std as error bars.</summary>
     public static byte[] AccuracyBars(AccuracyTable table)
     {
         using var plot = new Plot();

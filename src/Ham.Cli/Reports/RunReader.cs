@@ -58,7 +58,9 @@ public static class RunReader
         Target: RequiredString(line, "target", where),
         Seed: RequiredInt(line, "seed", where),
         Accuracy: Fraction(RequiredDouble(line, "accuracy", where), "accuracy", where),
-        ValAccuracy: OptionalDouble(line, "val_accuracy", where) is { } val ? Fraction(val, "val_accuracy", where) : null,
+        ValAccuracy: OptionalDouble(line, "val_accuracy", where) is { } val
+            ? Fraction(val, "val_accuracy", where)
+            : null,
         Selection: OptionalString(line, "selection", where),
         Steps: OptionalInt(line, "steps", where),
         Seconds: OptionalDouble(line, "seconds", where),

@@ -25,14 +25,16 @@ public static class TableWriter
         }
 
         text.AppendLine();
-        text.AppendLine("Target-domain test accuracy in percent, mean ± sample standard deviation (n − 1) over seeds; " +
-                        "a cell measured with one seed shows its value alone, without ±. " +
+        text.AppendLine("Target-domain test accuracy in percent, mean ± sample standard deviation (n − 1) over " +
+                        "seeds; a cell measured with one seed shows its value alone, without ±. " +
                         $"{NotMeasured} marks a cell that was not measured.");
         text.AppendLine($"Average: the mean of a row's target cells, given only for rows measured on every target " +
                         $"({NotMeasured} otherwise). Seeds: seeds per cell; where a row's cells differ, a range, " +
                         "and each cell shows its own (n=…).");
-        text.AppendLine("Model selection: " + string.Join("; ", table.Selections.Select(s =>
-            table.Selections.Count == 1 ? s.Rule : $"{string.Join(", ", s.Methods)}: {s.Rule}")) + ".");
+        text.AppendLine(table.Selections.Count == 0
+            ? "Model selection: none to name, no cell has finished yet."
+            : "Model selection: " + string.Join("; ", table.Selections.Select(s =>
+                table.Selections.Count == 1 ? s.Rule : $"{string.Join(", ", s.Methods)}: {s.Rule}")) + ".");
         foreach (var run in runs) text.AppendLine($"Run {RunText(run)}.");
         return text.ToString();
     }
