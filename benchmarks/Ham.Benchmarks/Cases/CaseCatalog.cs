@@ -19,6 +19,7 @@ public static class CaseCatalog
     public static IReadOnlyList<string> Names { get; } =
     [
         "memcopy",
+        "prepare",
         .. MergeCases.Methods.Keys.Select(m => $"merge-memory:{m}"),
         .. MergeCases.Methods.Keys.Select(m => $"merge-stream:{m}"),
         "safetensors-read",
@@ -34,6 +35,7 @@ public static class CaseCatalog
         return kind switch
         {
             "memcopy" => MemoryCases.Copy(),
+            "prepare" => MergeCases.Prepare(ScratchFolder),
             "merge-memory" => MergeCases.InMemory(argument),
             "merge-stream" => MergeCases.Streamed(argument, ScratchFolder),
             "merge-profile" => MergeProfile.Steps(argument),

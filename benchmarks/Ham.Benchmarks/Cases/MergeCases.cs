@@ -64,6 +64,19 @@ public static class MergeCases
     }
 
     /// <summary>
+    /// Writes the synthetic safetensors inputs in a process of its own (once), so that the streamed cases start
+    /// with nothing resident but the runtime; reports the write rate when it had to write.
+    /// </summary>
+    public static IEnumerable<Figure> Prepare(string folder)
+    {
+        var clock = Stopwatch.StartNew();
+        var paths = VitB16ImageTower.WriteFolder(folder, ModelCount);
+        var seconds = clock.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"inputs ready in {folder} ({paths.Count} files, {seconds:F1} s)");
+        yield break;
+    }
+
+    /// <summary>
     /// Merge streamed from safetensors files tensor by tensor into an output file, the way `ham merge` runs
     /// (RHM makes a first pass for the Gram matrices of its groups).
     /// </summary>
