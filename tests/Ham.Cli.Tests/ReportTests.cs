@@ -94,6 +94,20 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Pooling_runs_of_different_recipes_warns_naming_the_option()
+    {
+        Table(fixture.RunA, fixture.RunB);
+        Assert.DoesNotContain(warnings, w => w.Contains("differ"));
+        File.WriteAllText(Path.Combine(fixture.RunB, "options.json"), """{"steps": 500, "resolution": 64}""");
+
+        Table(fixture.RunA, fixture.RunB);
+
+        var warning = Assert.Single(warnings, w => w.Contains("differ"));
+        Assert.Contains("\"steps\"", warning);
+        Assert.Contains($"{fixture.RunB}: 500", warning);
+    }
+
+    [Fact]
     public void The_same_cell_in_two_directories_is_an_error_naming_both_files()
     {
         ReportFixture.WriteLines(Path.Combine(fixture.RunB, "results.jsonl"),

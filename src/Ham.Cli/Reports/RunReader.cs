@@ -50,7 +50,27 @@ public static class RunReader
                     $"seed {result.Seed}; each cell must be measured once (remove one of the two lines)");
             seen[key] = result.Source;
         }
+        WarnOnDifferentRecipes(runs, warn);
         return runs;
+    }
+
+    /// <summary>Pooling is meant for runs of one recipe; cells of different recipes side by side deserve a word.</summary>
+    private static void WarnOnDifferentRecipes(IReadOnlyList<RunDirectory> runs, Action<string> warn)
+    {
+        string[] recipe = ["backbone", "steps", "resolution", "batch", "lr"];
+        var withOptions = runs.Where(run => run.Options.Count > 0).ToList();
+        foreach (var key in recipe)
+        {
+            var values = withOptions
+                .Select(run => (run.Path, Value: run.Options
+                    .FirstOrDefault(o => o.Key == key || (key == "lr" && o.Key == "learning_rate")).Value))
+                .Where(pair => pair.Value is not null)
+                .ToList();
+            if (values.Select(pair => pair.Value).Distinct().Count() > 1)
+                warn($"the pooled runs differ in \"{key}\" " +
+                     $"({string.Join(", ", values.Select(pair => $"{pair.Path}: {pair.Value}"))}); " +
+                     "their cells are pooled into one table all the same");
+        }
     }
 
     public static ResultRecord ParseResult(JsonElement line, SourceLine where) => new(
