@@ -14,24 +14,30 @@ public static class SharedData
     public static string Path(params string[] parts) =>
         System.IO.Path.Combine([Root ?? throw new InvalidOperationException(SkipReason), .. parts]);
 
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    // Computed on use: test binaries built with --artifacts-path outside the clone have no Ham.sln above them.
+    public static string RepositoryRoot => FindRepositoryRoot();
 
     private static string? Find()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable("HAM_SHARED");
         if (!string.IsNullOrEmpty(fromEnvironment) && Directory.Exists(fromEnvironment)) return fromEnvironment;
 
-        var beside = System.IO.Path.GetFullPath(System.IO.Path.Combine(FindRepositoryRoot(), "..", "shared"));
+        var root = TryFindRepositoryRoot();
+        if (root is null) return null;
+        var beside = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, "..", "shared"));
         return Directory.Exists(beside) ? beside : null;
     }
 
-    private static string FindRepositoryRoot()
+    private static string FindRepositoryRoot() =>
+        TryFindRepositoryRoot() ?? throw new InvalidOperationException($"Ham.sln not found above {AppContext.BaseDirectory}");
+
+    private static string? TryFindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "Ham.sln"))) return dir.FullName;
         }
-        throw new InvalidOperationException($"Ham.sln not found above {AppContext.BaseDirectory}");
+        return null;
     }
 }
 
