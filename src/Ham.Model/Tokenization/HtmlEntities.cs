@@ -58,7 +58,9 @@ public static partial class HtmlEntities
         var digits = body[(hex ? 2 : 1)..].TrimEnd(';');
         var style = hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None;
         // Python's int is unbounded; anything too long for a long is past U+10FFFF all the same.
-        var number = long.TryParse(digits, style, CultureInfo.InvariantCulture, out var parsed) ? parsed : long.MaxValue;
+        var number = long.TryParse(digits, style, CultureInfo.InvariantCulture, out var parsed)
+            ? parsed
+            : long.MaxValue;
         if (number == 0) return "\uFFFD";
         if (number == 0x0D) return "\r";
         if (number is >= 0x80 and <= 0x9F) return C1Replacements[(int)number - 0x80].ToString();
