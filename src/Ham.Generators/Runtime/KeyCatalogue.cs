@@ -148,9 +148,9 @@ namespace Ham.Model.Specs
                 $"{File} does not match the {Architecture} catalogue ({Layout} layout): {Missing.Count} missing, " +
                 $"{Unexpected.Count} unexpected, {Misshapen.Count} misshapen key(s)",
             };
-            lines.AddRange(Missing.Select(m => $"  missing {m.Key}: expected shape {m.Shape}"));
-            lines.AddRange(Unexpected.Select(u => $"  unexpected {u.Key}: found shape {u.Shape}"));
-            lines.AddRange(Misshapen.Select(m => $"  misshapen {m.Key}: expected shape {m.Expected}, found {m.Found}"));
+            lines.AddRange(Missing.Select(m => $"  missing '{m.Key}': expected shape {m.Shape}"));
+            lines.AddRange(Unexpected.Select(u => $"  unexpected '{u.Key}': found shape {u.Shape}"));
+            lines.AddRange(Misshapen.Select(m => $"  misshapen '{m.Key}': expected shape {m.Expected}, found {m.Found}"));
             return string.Join(Environment.NewLine, lines);
         }
     }

@@ -9,32 +9,18 @@ namespace Ham.Model.Clip;
 /// <summary>
 /// Multi-head self-attention with one fused in-projection, laid out as PyTorch's <c>nn.MultiheadAttention</c> so that
 /// checkpoint keys (<c>in_proj_weight</c>, <c>in_proj_bias</c>, <c>out_proj</c>) load by name. Batch first.
+/// The fields, the constructor (width, heads, causal: each position attends only to itself and earlier ones, as
+/// in the text tower) and shape-checked loading are generated (Ham.Generators, Layouts/ClipLayers.cs).
 /// </summary>
-public sealed class ClipAttention : nn.Module<Tensor, Tensor>
+public sealed partial class ClipAttention
 {
-    private readonly int heads;
-    private readonly bool causal;
-
-#pragma warning disable IDE1006 // checkpoint key names
-    private readonly Parameter in_proj_weight;
-    private readonly Parameter in_proj_bias;
-    private readonly Linear out_proj;
-#pragma warning restore IDE1006
-
-    /// <param name="causal">Each position attends only to itself and earlier ones (the text tower).</param>
-    public ClipAttention(int width, int heads, bool causal) : base(nameof(ClipAttention))
+    partial void Initialize()
     {
-        this.heads = heads;
-        this.causal = causal;
-        in_proj_weight = nn.Parameter(empty(3 * width, width));
-        in_proj_bias = nn.Parameter(zeros(3 * width));
-        out_proj = nn.Linear(width, width);
         using (no_grad())
         {
             nn.init.xavier_uniform_(in_proj_weight);
             nn.init.zeros_(out_proj.bias!);
         }
-        RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)

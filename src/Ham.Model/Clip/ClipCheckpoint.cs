@@ -66,33 +66,11 @@ public static class ClipCheckpoint
 
     /// <summary>
     /// Copies an OpenAI-layout state dict into the model: every parameter must be present with its exact shape,
-    /// and no tensor may be left over; errors name the file and the key.
+    /// and no tensor may be left over. All missing, unexpected and misshapen keys are reported in one error that
+    /// names the file, each key and the expected and found shapes (the generated ClipModel.LoadStateDict).
     /// </summary>
-    public static void LoadWeights(ClipModel model, IReadOnlyDictionary<string, Tensor> stateDict, string source)
-    {
-        var targets = model.state_dict();
-        var missing = targets.Keys.Where(key => !stateDict.ContainsKey(key)).ToList();
-        if (missing.Count > 0)
-            throw new InvalidDataException($"{source}: {missing.Count} CLIP tensors are missing, e.g. " +
-                                           $"{string.Join(", ", missing.Take(5).Select(key => $"'{key}'"))}");
-        var unexpected = stateDict.Keys.Where(key => !targets.ContainsKey(key)).ToList();
-        if (unexpected.Count > 0)
-            throw new InvalidDataException($"{source}: {unexpected.Count} tensors are not part of this CLIP " +
-                                           $"architecture, e.g. " +
-                                           $"{string.Join(", ", unexpected.Take(5).Select(key => $"'{key}'"))}");
-        using var noGrad = no_grad();
-        foreach (var (key, target) in targets)
-        {
-            var value = stateDict[key];
-            if (!value.shape.SequenceEqual(target.shape))
-            {
-                var (found, needed) = (string.Join(", ", value.shape), string.Join(", ", target.shape));
-                throw new InvalidDataException(
-                    $"{source}: tensor '{key}' has shape [{found}], the architecture needs [{needed}]");
-            }
-            target.copy_(value);
-        }
-    }
+    public static void LoadWeights(ClipModel model, IReadOnlyDictionary<string, Tensor> stateDict, string source) =>
+        model.LoadStateDict(stateDict, source);
 
     /// <summary>Writes the model's weights as an OpenAI-layout safetensors file, one tensor at a time.</summary>
     public static void Save(ClipModel model, string path, IReadOnlyDictionary<string, string>? metadata = null)

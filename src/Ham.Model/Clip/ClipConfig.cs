@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ham.Model.Specs;
 
 namespace Ham.Model.Clip;
 
@@ -36,13 +37,28 @@ public sealed record ClipConfig(
     /// <summary>Patches per side of the image grid.</summary>
     public int GridSize => ImageResolution / VisionPatchSize;
 
-    public static ClipConfig VitB32 { get; } = new(512, 224, 12, 768, 32, 12, 77, 49408, 512, 8, 12);
+    // The presets are the shipped architecture specs (specs/*.json, compiled by Ham.Generators).
+    public static ClipConfig VitB32 { get; } = FromSpec(ClipSpecs.VitB32);
 
-    public static ClipConfig VitB16 { get; } = VitB32 with { VisionPatchSize = 16 };
+    public static ClipConfig VitB16 { get; } = FromSpec(ClipSpecs.VitB16);
 
-    public static ClipConfig VitL14 { get; } = new(768, 224, 24, 1024, 14, 16, 77, 49408, 768, 12, 12);
+    public static ClipConfig VitL14 { get; } = FromSpec(ClipSpecs.VitL14);
 
-    public static ClipConfig VitL14At336 { get; } = VitL14 with { ImageResolution = 336 };
+    public static ClipConfig VitL14At336 { get; } = FromSpec(ClipSpecs.VitL14_336);
+
+    /// <summary>The architecture of a generated spec (open_clip config format).</summary>
+    public static ClipConfig FromSpec(ClipSpec spec) => new(
+        EmbedDim: spec.EmbedDim,
+        ImageResolution: spec.Vision.ImageSize,
+        VisionLayers: spec.Vision.Layers,
+        VisionWidth: spec.Vision.Width,
+        VisionPatchSize: spec.Vision.PatchSize,
+        VisionHeads: spec.Vision.Heads,
+        ContextLength: spec.Text.ContextLength,
+        VocabSize: spec.Text.VocabSize,
+        TransformerWidth: spec.Text.Width,
+        TransformerHeads: spec.Text.Heads,
+        TransformerLayers: spec.Text.Layers);
 
     /// <summary>The named presets, by the reference's names.</summary>
     public static IReadOnlyDictionary<string, ClipConfig> Presets { get; } = new Dictionary<string, ClipConfig>

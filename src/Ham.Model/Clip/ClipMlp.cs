@@ -4,21 +4,12 @@ using static TorchSharp.torch;
 
 namespace Ham.Model.Clip;
 
-/// <summary>The feed-forward part of a CLIP block: <c>c_fc</c>, QuickGELU, <c>c_proj</c> (width 4D inside).</summary>
-public sealed class ClipMlp : nn.Module<Tensor, Tensor>
+/// <summary>
+/// The feed-forward part of a CLIP block: <c>c_fc</c>, QuickGELU, <c>c_proj</c> (width 4D inside). Fields and
+/// constructor are generated (Ham.Generators).
+/// </summary>
+public sealed partial class ClipMlp
 {
-#pragma warning disable IDE1006 // checkpoint key names
-    private readonly Linear c_fc;
-    private readonly Linear c_proj;
-#pragma warning restore IDE1006
-
-    public ClipMlp(int width) : base(nameof(ClipMlp))
-    {
-        c_fc = nn.Linear(width, 4 * width);
-        c_proj = nn.Linear(4 * width, width);
-        RegisterComponents();
-    }
-
     public override Tensor forward(Tensor x)
     {
         using var hidden = c_fc.forward(x);                     // [B, L, D] -> [B, L, 4D]

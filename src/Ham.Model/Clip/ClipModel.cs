@@ -8,39 +8,24 @@ namespace Ham.Model.Clip;
 
 /// <summary>
 /// OpenAI's CLIP with a vision-transformer image tower. Field names are the checkpoint keys, so loading an
-/// OpenAI-layout state dict is a name match.
+/// OpenAI-layout state dict is a name match. Fields, the constructor (from a validated <see cref="ClipConfig"/>),
+/// <c>ExpectedShapes()</c> and the shape-checked <c>LoadStateDict</c> are generated (Ham.Generators).
 /// </summary>
-public sealed class ClipModel : nn.Module
+public sealed partial class ClipModel
 {
-#pragma warning disable IDE1006 // checkpoint key names
-    private readonly ClipVisionTransformer visual;
-    private readonly ClipTransformer transformer;
-    private readonly Embedding token_embedding;
-    private readonly Parameter positional_embedding;
-    private readonly LayerNorm ln_final;
-    private readonly Parameter text_projection;
-    private readonly Parameter logit_scale;
-#pragma warning restore IDE1006
-
-    public ClipModel(ClipConfig config) : base(nameof(ClipModel))
+    partial void Initialize()
     {
-        Config = config.Validate();
-        visual = new ClipVisionTransformer(config.ImageResolution, config.VisionPatchSize, config.VisionWidth,
-            config.VisionLayers, config.VisionHeads, config.EmbedDim);
-        transformer = new ClipTransformer(config.TransformerWidth, config.TransformerLayers, config.TransformerHeads,
-            causal: true);
-        token_embedding = nn.Embedding(config.VocabSize, config.TransformerWidth);
-        positional_embedding = nn.Parameter(randn(config.ContextLength, config.TransformerWidth) * 0.01);
-        ln_final = nn.LayerNorm(config.TransformerWidth, eps: 1e-5);
-        text_projection = nn.Parameter(randn(config.TransformerWidth, config.EmbedDim) *
-                                       Math.Pow(config.TransformerWidth, -0.5));
-        logit_scale = nn.Parameter(tensor((float)Math.Log(1 / 0.07)));
-        using (no_grad()) nn.init.normal_(token_embedding.weight!, std: 0.02);
-        RegisterComponents();
+        using (no_grad())
+        {
+            nn.init.normal_(token_embedding.weight!, std: 0.02);
+            nn.init.normal_(positional_embedding, std: 0.01);
+            nn.init.normal_(text_projection, std: Math.Pow(config.TransformerWidth, -0.5));
+            logit_scale.fill_(Math.Log(1 / 0.07));
+        }
     }
 
     /// <summary>The architecture.</summary>
-    public ClipConfig Config { get; }
+    public ClipConfig Config => config;
 
     /// <summary>The image tower, usable alone as an image encoder (pixels -> unnormalized features).</summary>
     public ClipVisionTransformer Visual => visual;

@@ -4,18 +4,12 @@ using static TorchSharp.torch;
 
 namespace Ham.Model.Clip;
 
-/// <summary>A stack of <see cref="ResidualAttentionBlock"/>s under the checkpoint name <c>resblocks</c>.</summary>
-public sealed class ClipTransformer : nn.Module<Tensor, Tensor>
+/// <summary>
+/// A stack of <see cref="ResidualAttentionBlock"/>s under the checkpoint name <c>resblocks</c>; fields and
+/// constructor (width, layers, heads, causal) are generated (Ham.Generators).
+/// </summary>
+public sealed partial class ClipTransformer
 {
-    private readonly ModuleList<ResidualAttentionBlock> resblocks;
-
-    public ClipTransformer(int width, int layers, int heads, bool causal) : base(nameof(ClipTransformer))
-    {
-        resblocks = new ModuleList<ResidualAttentionBlock>(
-            Enumerable.Range(0, layers).Select(_ => new ResidualAttentionBlock(width, heads, causal)).ToArray());
-        RegisterComponents();
-    }
-
     /// <summary>Number of blocks.</summary>
     public int Layers => resblocks.Count;
 

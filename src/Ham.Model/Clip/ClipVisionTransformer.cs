@@ -8,38 +8,25 @@ namespace Ham.Model.Clip;
 
 /// <summary>
 /// CLIP's image tower: patches, class token, positions, ln_pre, transformer, ln_post on the class token, proj.
-/// Usable alone as an image encoder: pixels [B, 3, R, R] -> features [B, E] (not normalized).
+/// Usable alone as an image encoder: pixels [B, 3, R, R] -> features [B, E] (not normalized). Fields and
+/// constructor (resolution, patchSize, width, layers, heads, embedDim) are generated (Ham.Generators).
 /// </summary>
-public sealed class ClipVisionTransformer : nn.Module<Tensor, Tensor>
+public sealed partial class ClipVisionTransformer
 {
-#pragma warning disable IDE1006 // checkpoint key names
-    private readonly Conv2d conv1;
-    private readonly Parameter class_embedding;
-    private readonly Parameter positional_embedding;
-    private readonly LayerNorm ln_pre;
-    private readonly ClipTransformer transformer;
-    private readonly LayerNorm ln_post;
-    private readonly Parameter proj;
-#pragma warning restore IDE1006
-
-    public ClipVisionTransformer(int resolution, int patchSize, int width, int layers, int heads, int embedDim)
-        : base(nameof(ClipVisionTransformer))
+    // Embeddings and projection start as N(0, W^-1/2), as the reference initializes them.
+    partial void Initialize()
     {
-        Resolution = resolution;
-        var grid = resolution / patchSize;
         var scale = Math.Pow(width, -0.5);
-        conv1 = nn.Conv2d(3, width, kernel_size: patchSize, stride: patchSize, bias: false);
-        class_embedding = nn.Parameter(randn(width) * scale);
-        positional_embedding = nn.Parameter(randn(grid * grid + 1, width) * scale);
-        ln_pre = nn.LayerNorm(width, eps: 1e-5);
-        transformer = new ClipTransformer(width, layers, heads, causal: false);
-        ln_post = nn.LayerNorm(width, eps: 1e-5);
-        proj = nn.Parameter(randn(width, embedDim) * scale);
-        RegisterComponents();
+        using (no_grad())
+        {
+            nn.init.normal_(class_embedding, std: scale);
+            nn.init.normal_(positional_embedding, std: scale);
+            nn.init.normal_(proj, std: scale);
+        }
     }
 
     /// <summary>The input side R in pixels.</summary>
-    public int Resolution { get; }
+    public int Resolution => resolution;
 
     public override Tensor forward(Tensor pixels)
     {

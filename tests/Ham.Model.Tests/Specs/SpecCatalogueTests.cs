@@ -77,7 +77,7 @@ public sealed class SpecCatalogueTests
         var error = Assert.Throws<InvalidDataException>(() => ClipSpecs.VitB16.Catalogue.Verify("b16.safetensors", shapes));
 
         Assert.Contains("b16.safetensors", error.Message);
-        Assert.Contains("misshapen visual.conv1.weight: expected shape [768, 3, 16, 16], found [768, 3, 32, 32]", error.Message);
+        Assert.Contains("misshapen 'visual.conv1.weight': expected shape [768, 3, 16, 16], found [768, 3, 32, 32]", error.Message);
         Assert.Contains("0 missing, 0 unexpected, 1 misshapen", error.Message);
     }
 
