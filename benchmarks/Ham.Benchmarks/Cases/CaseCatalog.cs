@@ -38,7 +38,7 @@ public static class CaseCatalog
             "prepare" => MergeCases.Prepare(ScratchFolder),
             "merge-memory" => MergeCases.InMemory(argument),
             "merge-stream" => MergeCases.Streamed(argument, ScratchFolder),
-            "merge-profile" => MergeProfile.Steps(argument),
+            "merge-profile" => argument == "ingredients" ? MergeProfile.Ingredients() : MergeProfile.Steps(argument),
             "safetensors-read" => ReadCases.Safetensors(ScratchFolder),
             "tokenizer" => ReadCases.Tokenizer(),
             "decode" => DataCases.Decode(DataCases.DefaultRoot, stride: 4, [1, Environment.ProcessorCount]),

@@ -12,6 +12,43 @@ namespace Ham.Benchmarks.Cases;
 /// </summary>
 public static class MergeProfile
 {
+    /// <summary>
+    /// Whole-model Merge.Tensor under configurations that add one ingredient at a time, so that differences
+    /// price each: the weighted sum alone, sign election and disjoint mean, magnitude trimming, DARE's drop.
+    /// </summary>
+    public static IEnumerable<Figure> Ingredients()
+    {
+        var pretrained = VitB16ImageTower.Pretrained();
+        var models = Enumerable.Range(1, MergeCases.ModelCount).Select(k => VitB16ImageTower.FineTuned(k, pretrained))
+            .ToList();
+        var weights = Enumerable.Repeat(1.0, MergeCases.ModelCount).ToArray();
+        var configurations = new (string Name, GeneralizedTaskArithmetic Config)[]
+        {
+            ("sum (task arithmetic)", new GeneralizedTaskArithmetic(Lambda: 0.3)),
+            ("sign election + disjoint mean, no trim", new GeneralizedTaskArithmetic(ElectSign: true)),
+            ("trim 0.2 + sign election + disjoint mean (TIES)", new GeneralizedTaskArithmetic(Density: 0.2,
+                ElectSign: true)),
+            ("drop 0.9 + sum (DARE)", new GeneralizedTaskArithmetic(DropRate: 0.9)),
+        };
+        var process = Process.GetCurrentProcess();
+        var figures = new List<Figure>();
+        foreach (var (name, config) in configurations)
+        {
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            foreach (var (key, theta0) in pretrained)
+                Merge.Tensor(config, key, theta0, models.Select(m => m[key]).ToArray(), weights).Dispose();
+            var seconds = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            figures.Add(Figure.Now("merge-profile", $"Merge.Tensor over the model: {name}", seconds, "s",
+                new { cpu_seconds = (process.TotalProcessorTime - cpu).TotalSeconds, threads = torch.get_num_threads() }));
+        }
+        foreach (var tensor in models.SelectMany(m => m.Values).Concat(pretrained.Values)) tensor.Dispose();
+        return figures;
+    }
+
+    /// <summary>The step-by-step path (MergeSteps, used on GPUs, other dtypes and for DARE), step by step.</summary>
     public static IEnumerable<Figure> Steps(string methodName)
     {
         var config = MergeCases.Methods[methodName].ToGeneralized(MergeCases.ModelCount);
