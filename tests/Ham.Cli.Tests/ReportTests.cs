@@ -74,12 +74,14 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
-    public void The_selection_rule_is_named_under_the_table()
+    public void The_selection_rules_are_named_under_the_table()
     {
         var markdown = TableWriter.Markdown(Table(fixture.RunA), []);
+        var single = TableWriter.Markdown(Table(fixture.RunB), []);
 
-        Assert.Contains("Model selection: zeroshot: none (pretrained weights); " +
-                        "erm, ham: best step by source validation accuracy.", markdown);
+        Assert.Contains("Model selection:\n- zeroshot: none (pretrained weights)\n" +
+                        "- erm, ham: best step by source validation accuracy\n", markdown.ReplaceLineEndings("\n"));
+        Assert.Contains("Model selection: best step by source validation accuracy.", single);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public static class RunReader
         return runs;
     }
 
-    /// <summary>Pooling is meant for runs of one recipe; cells of different recipes side by side deserve a word.</summary>
+    /// <summary>Pooling is meant for runs of one recipe; cells of different recipes in one table get a word.</summary>
     private static void WarnOnDifferentRecipes(IReadOnlyList<RunDirectory> runs, Action<string> warn)
     {
         string[] recipe = ["backbone", "steps", "resolution", "batch", "lr"];

@@ -31,10 +31,17 @@ public static class TableWriter
         text.AppendLine($"Average: the mean of a row's target cells, given only for rows measured on every target " +
                         $"({NotMeasured} otherwise). Seeds: seeds per cell; where a row's cells differ, a range, " +
                         "and each cell shows its own (n=…).");
-        text.AppendLine(table.Selections.Count == 0
-            ? "Model selection: none to name, no cell has finished yet."
-            : "Model selection: " + string.Join("; ", table.Selections.Select(s =>
-                table.Selections.Count == 1 ? s.Rule : $"{string.Join(", ", s.Methods)}: {s.Rule}")) + ".");
+        if (table.Selections.Count == 0) text.AppendLine("Model selection: none to name, no cell has finished yet.");
+        if (table.Selections.Count == 1) text.AppendLine($"Model selection: {table.Selections[0].Rule}.");
+        if (table.Selections.Count > 1)
+        {
+            text.AppendLine();
+            text.AppendLine("Model selection:");
+            foreach (var (rule, methods) in table.Selections)
+                text.AppendLine($"- {string.Join(", ", methods)}: {rule}");
+        }
+
+        if (runs.Count > 0) text.AppendLine();
         foreach (var run in runs) text.AppendLine($"Run {RunText(run)}.");
         return text.ToString();
     }
@@ -111,11 +118,16 @@ public static class TableWriter
             .Select(o => o.Key == "learning_rate" ? KeyValuePair.Create("lr", o.Value) : o)
             .Where(o => shown.Contains(o.Key))
             .OrderBy(o => Array.IndexOf(shown, o.Key))
-            .Select(o => o.Key == "data" ? $"data {Path.GetFileName(Path.TrimEndingDirectorySeparator(o.Value))}"
-                : $"{o.Key} {o.Value}");
+            .Select(o => $"{o.Key} {o.Value}");
         var cells = run.Results.Count;
-        var seconds = run.Results.Sum(r => r.Seconds ?? 0);
-        var timing = seconds > 0 ? $", {(seconds / 60).ToString("0.#", Invariant)} min of training" : "";
+        // A cell's seconds include the trainings it shares with other cells, so they are shown as a range, not summed.
+        var seconds = run.Results.Where(r => r.Seconds is not null).Select(r => r.Seconds!.Value).ToList();
+        var (fastest, slowest) = seconds.Count == 0
+            ? ("", "")
+            : (seconds.Min().ToString("0", Invariant), seconds.Max().ToString("0", Invariant));
+        var timing = seconds.Count == 0 ? ""
+            : fastest == slowest ? $", {fastest} s per cell"
+            : $", {fastest}–{slowest} s per cell";
         return $"{name}: {cells} cell{(cells == 1 ? "" : "s")}{timing}" +
                (run.Options.Count > 0 ? $" ({string.Join(", ", options)})" : "");
     }
