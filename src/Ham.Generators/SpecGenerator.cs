@@ -104,10 +104,12 @@ namespace Ham.Generators
                 foreach (var diagnostic in set.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
             });
             context.RegisterSourceOutput(specs, static (spc, spec) =>
-                spc.AddSource(SpecEmitter.HintName(spec), SourceText.From(SpecEmitter.Emit(spec), System.Text.Encoding.UTF8)));
+                spc.AddSource(SpecEmitter.HintName(spec), Utf8(SpecEmitter.Emit(spec))));
             context.RegisterSourceOutput(index, static (spc, model) =>
-                spc.AddSource("Specs.Index.g.cs", SourceText.From(IndexEmitter.Emit(model), System.Text.Encoding.UTF8)));
+                spc.AddSource("Specs.Index.g.cs", Utf8(IndexEmitter.Emit(model))));
         }
+
+        private static SourceText Utf8(string source) => SourceText.From(source, System.Text.Encoding.UTF8);
 
         /// <summary>
         /// Keeps the valid specs in path order; a spec whose identifier an earlier path already took is dropped with

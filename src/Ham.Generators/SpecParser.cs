@@ -43,7 +43,8 @@ namespace Ham.Generators
         public static string Identifier(string name)
         {
             var builder = new StringBuilder();
-            foreach (var part in name.Split(new[] { '-', '_', '.', ' ', '@', '/' }, StringSplitOptions.RemoveEmptyEntries))
+            var separators = new[] { '-', '_', '.', ' ', '@', '/' };
+            foreach (var part in name.Split(separators, StringSplitOptions.RemoveEmptyEntries))
             {
                 var clean = new string(part.Where(char.IsLetterOrDigit).ToArray());
                 if (clean.Length == 0) continue;
@@ -75,7 +76,8 @@ namespace Ham.Generators
 
             if (!(root is JsonObject top))
             {
-                Report(SpecDiagnostics.MalformedJson, Span(root), fileName, $"the top level is {root.Kind}, expected an object");
+                Report(SpecDiagnostics.MalformedJson, Span(root), fileName,
+                    $"the top level is {root.Kind}, expected an object");
                 return null;
             }
 
@@ -118,7 +120,8 @@ namespace Ham.Generators
             if (vision.Find("layers")?.Value is JsonArray layersArray)
             {
                 Report(SpecDiagnostics.UnsupportedArchitecture, Span(layersArray), fileName,
-                    "vision_cfg.layers is a list (a ModifiedResNet image tower); only vision transformers are supported");
+                    "vision_cfg.layers is a list (a ModifiedResNet image tower); " +
+                    "only vision transformers are supported");
                 return null;
             }
 
@@ -251,7 +254,8 @@ namespace Ham.Generators
 
             if (!(ham.Value is JsonObject section))
             {
-                Report(SpecDiagnostics.InvalidField, Span(ham.Value), fileName, "ham", Describe(ham.Value), "an object");
+                Report(SpecDiagnostics.InvalidField, Span(ham.Value), fileName, "ham", Describe(ham.Value),
+                    "an object");
                 return (custom.ToEquatableArray(), trainedDefault.ToEquatableArray(), mergedDefault.ToEquatableArray());
             }
 
@@ -332,7 +336,8 @@ namespace Ham.Generators
             }
 
             if (property.Value is JsonObject value) return value;
-            Report(SpecDiagnostics.InvalidField, Span(property.Value), fileName, name, Describe(property.Value), "an object");
+            Report(SpecDiagnostics.InvalidField, Span(property.Value), fileName, name, Describe(property.Value),
+                "an object");
             return null;
         }
 
@@ -341,7 +346,8 @@ namespace Ham.Generators
             var property = parent.Find(name);
             if (property == null)
             {
-                Report(SpecDiagnostics.MissingField, Span(parent.Start, parent.Start + 1), fileName, path + name, meaning);
+                Report(SpecDiagnostics.MissingField, Span(parent.Start, parent.Start + 1), fileName, path + name,
+                    meaning);
                 return 1;
             }
 

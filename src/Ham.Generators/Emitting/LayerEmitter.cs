@@ -59,15 +59,18 @@ namespace Ham.Generators.Emitting
             w.Line("using static TorchSharp.torch;");
             w.Line();
             w.Open($"namespace {ns}");
-            w.Line("/// <summary>Copies checkpoint tensors into parameters, refusing a missing key or a wrong shape.</summary>");
+            w.Line("/// <summary>Copies checkpoint tensors into parameters, refusing a missing key or wrong shape.</summary>");
             w.Open("internal static class LayerTensors");
             w.Line("// target <- source[key], converted to the target's dtype and device.");
-            w.Open("public static void Copy(Tensor target, IReadOnlyDictionary<string, Tensor> source, string key, string file)");
+            w.Line("public static void Copy(");
+            w.Open("    Tensor target, IReadOnlyDictionary<string, Tensor> source, string key, string file)");
+            w.Line("var expected = new TensorShape(target.shape);");
             w.Line("if (!source.TryGetValue(key, out var value))");
-            w.Line("    throw new InvalidDataException($\"{file}: no tensor '{key}', expected shape {new TensorShape(target.shape)}\");");
+            w.Line("    throw new InvalidDataException($\"{file}: no tensor '{key}', expected shape {expected}\");");
             w.Line("if (!value.shape.SequenceEqual(target.shape))");
             w.Line("    throw new InvalidDataException(");
-            w.Line("        $\"{file}: tensor '{key}' has shape {new TensorShape(value.shape)}, expected {new TensorShape(target.shape)}\");");
+            w.Line("        $\"{file}: tensor '{key}' has shape {new TensorShape(value.shape)}, \" +");
+            w.Line("        $\"expected {expected}\");");
             w.Line("using var noGrad = no_grad();");
             w.Line("target.copy_(value);");
             w.Close();
@@ -91,7 +94,7 @@ namespace Ham.Generators.Emitting
             }
 
             w.Line();
-            w.Line("#pragma warning disable IDE1006 // fields are named as the checkpoint keys, so loading is a name match");
+            w.Line("#pragma warning disable IDE1006 // named as the checkpoint keys, so that loading is a name match");
             foreach (var member in kind.Members) w.Line($"private readonly {FieldType(member)} {member.Name};");
             w.Line("#pragma warning restore IDE1006");
             w.Line();
@@ -115,7 +118,7 @@ namespace Ham.Generators.Emitting
 
         private static void WriteExpectedShapes(CodeWriter w, LayerKindModel kind)
         {
-            w.Line("/// <summary>Adds every tensor of this module, named under <paramref name=\"prefix\"/>, with its shape.</summary>");
+            w.Line("/// <summary>Adds each tensor of the module, under <paramref name=\"prefix\"/>, with its shape.</summary>");
             w.Open("public void AddExpectedShapes(string prefix, List<KeyShape> shapes)");
             foreach (var member in kind.Members)
             {
@@ -144,7 +147,7 @@ namespace Ham.Generators.Emitting
                         break;
                     case LayerMemberKind.ModuleList:
                         w.Line($"for (var i = 0; i < {member.Name}.Count; i++)");
-                        w.Line($"    {member.Name}[i].AddExpectedShapes(prefix + \"{member.Name}.\" + i + \".\", shapes);");
+                        w.Line($"    {member.Name}[i].AddExpectedShapes({ItemPrefix(member)}, shapes);");
                         break;
                 }
             }
@@ -154,7 +157,7 @@ namespace Ham.Generators.Emitting
 
         private static void WriteCopy(CodeWriter w, LayerKindModel kind)
         {
-            w.Line("/// <summary>Copies this module's tensors from <paramref name=\"source\"/>, each shape checked.</summary>");
+            w.Line("/// <summary>Copies the tensors from <paramref name=\"source\"/>, each shape checked.</summary>");
             w.Open("public void CopyTensors(IReadOnlyDictionary<string, Tensor> source, string prefix, string file)");
             foreach (var member in kind.Members)
             {
@@ -177,7 +180,7 @@ namespace Ham.Generators.Emitting
                         break;
                     case LayerMemberKind.ModuleList:
                         w.Line($"for (var i = 0; i < {member.Name}.Count; i++)");
-                        w.Line($"    {member.Name}[i].CopyTensors(source, prefix + \"{member.Name}.\" + i + \".\", file);");
+                        w.Line($"    {member.Name}[i].CopyTensors(source, {ItemPrefix(member)}, file);");
                         break;
                 }
             }
@@ -195,20 +198,27 @@ namespace Ham.Generators.Emitting
             w.Close();
             w.Line();
             w.Line("/// <summary>");
-            w.Line("/// Loads an OpenAI-layout state dict: first compares every key and shape with <see cref=\"ExpectedShapes\"/>");
-            w.Line("/// and throws one InvalidDataException naming the file and all missing, unexpected and misshapen keys;");
-            w.Line("/// then copies the tensors (converted to the parameters' dtype and device).");
+            w.Line("/// Loads an OpenAI-layout state dict: first compares every key and shape with");
+            w.Line("/// <see cref=\"ExpectedShapes\"/> and throws one InvalidDataException naming the file and all");
+            w.Line("/// missing, unexpected and misshapen keys; then copies the tensors (to the parameters' dtype).");
             w.Line("/// </summary>");
             w.Open("public void LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, string file)");
             w.Line("var found = stateDict.ToDictionary(pair => pair.Key, pair => pair.Value.shape);");
-            w.Line($"var report = CatalogueReport.Compare(file, nameof({kind.ClassName}), CheckpointLayout.OpenAI, ExpectedShapes(), found);");
+            w.Line("var report = CatalogueReport.Compare(");
+            w.Line($"    file, nameof({kind.ClassName}), CheckpointLayout.OpenAI, ExpectedShapes(), found);");
             w.Line("if (!report.IsMatch) throw new System.IO.InvalidDataException(report.ToString());");
             w.Line("CopyTensors(stateDict, \"\", file);");
             w.Close();
         }
 
-        private static void Shape(CodeWriter w, string key, params string[] dims) =>
-            w.Line($"shapes.Add(new KeyShape(prefix + \"{key}\", new TensorShape({string.Join(", ", dims.Select(Long))})));");
+        private static void Shape(CodeWriter w, string key, params string[] dims)
+        {
+            var shape = $"new TensorShape({string.Join(", ", dims.Select(Long))})";
+            w.Line($"shapes.Add(new KeyShape(prefix + \"{key}\", {shape}));");
+        }
+
+        // The prefix of item i of a module list: "resblocks.3.".
+        private static string ItemPrefix(LayerMemberModel member) => $"prefix + \"{member.Name}.\" + i + \".\"";
 
         // Dimension expressions are ints (or constants); the cast keeps the params long[] call unambiguous.
         private static string Long(string expression) => $"(long)({expression})";

@@ -1,6 +1,6 @@
 namespace Ham.Generators.Emitting
 {
-    /// <summary>Conversions from SpecGroup to the algorithms' ParameterGroup, emitted only where that type exists.</summary>
+    /// <summary>Conversions from SpecGroup to the algorithms' ParameterGroup, emitted where that type exists.</summary>
     internal static class ParameterGroupEmitter
     {
         public const string TypeName = "Ham.Algorithms.ParameterGroup";
@@ -14,12 +14,13 @@ namespace Ham.Generators.Emitting
             w.Line("using System.Linq;");
             w.Line();
             w.Open($"namespace {SpecEmitter.Namespace}");
-            w.Line("/// <summary>Hands spec groups to Ham.Algorithms, which iterates over groups, never over prefixes.</summary>");
+            w.Line("/// <summary>Spec groups for Ham.Algorithms, which iterates over groups, not prefixes.</summary>");
             w.Open("public static class SpecGroupConversions");
             w.Line($"public static global::{TypeName} ToParameterGroup(this SpecGroup group) =>");
             w.Line($"    new global::{TypeName}(group.Name, group.Keys);");
             w.Line();
-            w.Line($"public static IReadOnlyList<global::{TypeName}> ToParameterGroups(this IEnumerable<SpecGroup> groups) =>");
+            w.Line($"public static IReadOnlyList<global::{TypeName}> ToParameterGroups(");
+            w.Line("    this IEnumerable<SpecGroup> groups) =>");
             w.Line("    groups.Select(ToParameterGroup).ToList();");
             w.Close();
             w.Close();

@@ -19,9 +19,13 @@ namespace Ham.Generators.Emitting
             return assembly.GetManifestResourceNames()
                 .Where(n => n.StartsWith(Prefix) && n.EndsWith(".cs"))
                 .OrderBy(n => n, System.StringComparer.Ordinal)
-                .Select(n => ("Runtime." + n.Substring(Prefix.Length, n.Length - Prefix.Length - 3) + ".g.cs", Read(assembly, n)))
+                .Select(n => (HintName(n), Read(assembly, n)))
                 .ToList();
         }
+
+        // "Ham.Generators.Runtime.KeyCatalogue.cs" -> "Runtime.KeyCatalogue.g.cs"
+        private static string HintName(string resource) =>
+            "Runtime." + resource.Substring(Prefix.Length, resource.Length - Prefix.Length - 3) + ".g.cs";
 
         private static string Read(Assembly assembly, string name)
         {

@@ -19,7 +19,8 @@ namespace Ham.Generators.Emitting
         public static string HintName(SpecModel spec) =>
             (spec.Clip != null ? "ClipSpecs." : "ResNetSpecs.") + spec.Identifier + ".g.cs";
 
-        public static string Emit(SpecModel spec) => spec.Clip != null ? EmitClip(spec, spec.Clip) : EmitResNet(spec, spec.ResNet!);
+        public static string Emit(SpecModel spec) =>
+            spec.Clip != null ? EmitClip(spec, spec.Clip) : EmitResNet(spec, spec.ResNet!);
 
         private static string EmitClip(SpecModel spec, ClipModel clip)
         {
@@ -34,7 +35,8 @@ namespace Ham.Generators.Emitting
             var w = Header(spec);
             w.Open("public static partial class ClipSpecs");
             w.Line($"/// <summary>{spec.Name} ({spec.FileName}): {CodeWriter.Grouped(total)} parameters; " +
-                $"{clip.ImageSize} px images in {clip.PatchSize} px patches, {clip.Vision.Layers} + {clip.Text.Layers} layers.</summary>");
+                $"{clip.ImageSize} px images in {clip.PatchSize} px patches, " +
+                $"{clip.Vision.Layers} + {clip.Text.Layers} layers.</summary>");
             w.Line($"public static ClipSpec {spec.Identifier} => {spec.Identifier}Definition.Spec;");
             w.Line();
             w.Line("// A holder class per spec, so that a spec is built on first use and All sees it built.");
@@ -155,7 +157,7 @@ namespace Ham.Generators.Emitting
             w.Close(";");
         }
 
-        /// <summary>The built-in groups followed by the spec's own, members expanded to keys in catalogue order.</summary>
+        /// <summary>The built-in groups, then the spec's own, members expanded to keys in catalogue order.</summary>
         private static IReadOnlyList<GroupRow> WithCustom(IReadOnlyList<GroupRow> builtIn, SpecModel spec,
             IReadOnlyList<KeyRow> keys)
         {

@@ -50,7 +50,8 @@ namespace Ham.Generators.Layouts
         {
             var groups = new List<GroupRow>
             {
-                new GroupRow("stem", "Stem", Names(keys, k => k.Name.StartsWith("conv1.") || k.Name.StartsWith("bn1."))),
+                new GroupRow("stem", "Stem",
+                    Names(keys, k => k.Name.StartsWith("conv1.") || k.Name.StartsWith("bn1."))),
             };
             for (var stage = 0; stage < resnet.Blocks.Count; stage++)
             {

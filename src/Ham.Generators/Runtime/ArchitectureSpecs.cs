@@ -4,7 +4,7 @@ using System.Collections.Generic;
 
 namespace Ham.Model.Specs
 {
-    /// <summary>A CLIP architecture from a spec file in open_clip's config format; derived values precomputed.</summary>
+    /// <summary>A CLIP architecture from a spec file in open_clip's config format, derived values included.</summary>
     public sealed record ClipSpec(
         // Spec name, the spec file's name without extension ("ViT-B-16").
         string Name,

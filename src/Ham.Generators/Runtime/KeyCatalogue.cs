@@ -13,7 +13,8 @@ namespace Ham.Model.Specs
         private readonly Dictionary<string, KeyEntry> byName;
         private readonly Dictionary<string, (KeyEntry Entry, int Part)> byHuggingFaceName;
 
-        public KeyCatalogue(string architecture, IReadOnlyList<KeyEntry> entries, IReadOnlyList<string> ignoredHuggingFaceKeys)
+        public KeyCatalogue(string architecture, IReadOnlyList<KeyEntry> entries,
+            IReadOnlyList<string> ignoredHuggingFaceKeys)
         {
             Architecture = architecture;
             Entries = entries;
@@ -110,9 +111,10 @@ namespace Ham.Model.Specs
         // Keys present in both with different shapes.
         IReadOnlyList<MisshapenKey> Misshapen)
     {
-        /// <summary>Compares expected (key, shape) pairs with a checkpoint's; <paramref name="ignored"/> keys may appear.</summary>
+        /// <summary>Compares expected (key, shape) pairs with a checkpoint's; ignored keys may be present.</summary>
         public static CatalogueReport Compare(string file, string architecture, CheckpointLayout layout,
-            IEnumerable<KeyShape> expected, IReadOnlyDictionary<string, long[]> found, IEnumerable<string>? ignored = null)
+            IEnumerable<KeyShape> expected, IReadOnlyDictionary<string, long[]> found,
+            IEnumerable<string>? ignored = null)
         {
             var missing = new List<KeyShape>();
             var misshapen = new List<MisshapenKey>();
@@ -150,7 +152,8 @@ namespace Ham.Model.Specs
             };
             lines.AddRange(Missing.Select(m => $"  missing '{m.Key}': expected shape {m.Shape}"));
             lines.AddRange(Unexpected.Select(u => $"  unexpected '{u.Key}': found shape {u.Shape}"));
-            lines.AddRange(Misshapen.Select(m => $"  misshapen '{m.Key}': expected shape {m.Expected}, found {m.Found}"));
+            lines.AddRange(Misshapen.Select(m =>
+                $"  misshapen '{m.Key}': expected shape {m.Expected}, found {m.Found}"));
             return string.Join(Environment.NewLine, lines);
         }
     }

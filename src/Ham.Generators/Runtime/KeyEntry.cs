@@ -48,7 +48,7 @@ namespace Ham.Model.Specs
         };
     }
 
-    /// <summary>A key with a shape: the expected shape of a missing key, the found shape of an unexpected one.</summary>
+    /// <summary>A key and a shape: the expected one of a missing key, the found one of an unexpected key.</summary>
     public sealed record KeyShape(string Key, TensorShape Shape);
 
     /// <summary>A key whose shape in the checkpoint differs from the catalogue.</summary>

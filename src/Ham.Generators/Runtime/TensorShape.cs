@@ -47,7 +47,8 @@ namespace Ham.Model.Specs
 
         public override bool Equals(object? obj) => obj is TensorShape other && Equals(other);
 
-        public override int GetHashCode() => dimensions.Aggregate(17, (hash, d) => unchecked(hash * 31 + d.GetHashCode()));
+        public override int GetHashCode() =>
+            dimensions.Aggregate(17, (hash, d) => unchecked(hash * 31 + d.GetHashCode()));
 
         public override string ToString() => "[" + string.Join(", ", dimensions) + "]";
     }
