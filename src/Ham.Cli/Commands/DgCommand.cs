@@ -56,6 +56,15 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         [Description("Source training images to recompute batch-norm statistics on after a merge (default 512)")]
         public int? BatchNormImages { get; init; }
 
+        [CommandOption("--batch-norm <MODE>")]
+        [Description("Batch norm while training: frozen (default; θ0's running statistics) or train")]
+        public string? BatchNorm { get; init; }
+
+        [CommandOption("--recompute-bn <WHEN>")]
+        [Description("Recompute batch-norm statistics on source images after merges: auto (default: when batch norm " +
+                     "trains), always, never")]
+        public string? RecomputeBatchNorm { get; init; }
+
         [CommandOption("--backbone <NAME>")] [Description("resnet18 (default) or clip")]
         public string? Backbone { get; init; }
 
@@ -146,6 +155,8 @@ public sealed class DgCommand : Command<DgCommand.Settings>
             EvalEvery = settings.EvalEvery ?? defaults.EvalEvery,
             SnapshotEvery = settings.SnapshotEvery ?? defaults.SnapshotEvery,
             BatchNormImages = settings.BatchNormImages ?? defaults.BatchNormImages,
+            BatchNorm = settings.BatchNorm ?? defaults.BatchNorm,
+            RecomputeBatchNorm = settings.RecomputeBatchNorm ?? defaults.RecomputeBatchNorm,
             Backbone = settings.Backbone ?? defaults.Backbone,
             Checkpoint = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
             Device = settings.Device ?? defaults.Device,

@@ -33,6 +33,14 @@ public sealed record CellContext(
     StepBudget? Budget,
     CancellationToken Cancel)
 {
+    /// <summary>Whether merged or averaged weights get their batch-norm statistics recomputed on source images.</summary>
+    public bool RefreshBatchNorm => Backbone.HasBatchNorm && Options.RecomputeBatchNorm switch
+    {
+        "always" => true,
+        "never" => false,
+        _ => Options.BatchNorm == "train",
+    };
+
     /// <summary>Training images of all sources.</summary>
     public IReadOnlyList<int> SourceTrain { get; } = Sources.SelectMany(s => Splits.Train(s)).ToList();
 

@@ -69,7 +69,7 @@ public sealed class CellRunner(CellContext cell)
                 var (first, last) = outcome.AverageSteps!.Value;
                 return merges.Evaluate(outcome.Average!,
                     $"dense average of the erm weights over steps {first}-{last}, batch norm recomputed",
-                    refresh: cell.Backbone.HasBatchNorm);
+                    refresh: cell.RefreshBatchNorm);
             }
             case "ensemble":
                 return Ensemble(outcome, merges);

@@ -77,6 +77,11 @@ public static class DgRunner
         Positive(options.BatchNormImages, "--bn-images");
         if (!(options.LearningRate > 0 && double.IsFinite(options.LearningRate)))
             throw new ArgumentOutOfRangeException("--lr", options.LearningRate, "--lr must be a positive number");
+        if (options.BatchNorm is not ("frozen" or "train"))
+            throw new ArgumentException($"--batch-norm must be frozen or train, got '{options.BatchNorm}'");
+        if (options.RecomputeBatchNorm is not ("auto" or "always" or "never"))
+            throw new ArgumentException(
+                $"--recompute-bn must be auto, always or never, got '{options.RecomputeBatchNorm}'");
         if (options.Targets.Count == 0) throw new ArgumentException("--targets: no target domain given");
         if (options.Seeds.Count == 0) throw new ArgumentException("--seeds: no seed given");
         if (options.Methods.Count == 0) throw new ArgumentException("--methods: no method given");

@@ -47,6 +47,10 @@ public interface IBackbone : IDisposable
     /// </summary>
     Tensor Head(IReadOnlyList<string> classNames, Tensor? sourceFeatures, Tensor? sourceLabels);
 
+    /// <summary>Puts an encoder in training mode; with <paramref name="trainBatchNorm"/> false its batch-norm layers
+    /// stay in eval mode (running statistics frozen, as DomainBed fine-tunes ResNets), their weights still train.</summary>
+    void TrainMode(nn.Module<Tensor, Tensor> encoder, bool trainBatchNorm);
+
     /// <summary>Replaces the batch-norm running statistics of <paramref name="encoder"/> by their averages over
     /// <paramref name="batches"/> (preprocessed images). Does nothing for a network without batch norm.</summary>
     void RecomputeBatchNorm(nn.Module<Tensor, Tensor> encoder, IEnumerable<Tensor> batches);

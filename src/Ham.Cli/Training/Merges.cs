@@ -109,6 +109,6 @@ public sealed class Merges(CellContext cell, nn.Module<Tensor, Tensor> scratch)
             if (!theta0.TryGetValue(key, out var start) || !is_floating_point(value)) { scaled[key] = value; continue; }
             scaled[key] = lambda == 1.0 ? value : start + (value - start) * lambda;
         }
-        LoadInto(scaled, cell.Backbone.HasBatchNorm);
+        LoadInto(scaled, cell.RefreshBatchNorm);
     }
 }

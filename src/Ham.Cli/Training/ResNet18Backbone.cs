@@ -1,6 +1,7 @@
 using Ham.Algorithms;
 using Ham.Model.Backbones;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Ham.Cli.Training;
@@ -73,13 +74,20 @@ public sealed class ResNet18Backbone : IBackbone
         var features = nn.functional.normalize(sourceFeatures.to(ScalarType.Float32), p: 2, dim: 1);
         var classCount = classNames.Count;
         var oneHot = nn.functional.one_hot(sourceLabels.to(ScalarType.Int64), classCount).to(ScalarType.Float32);
-        var counts = oneHot.sum(0).cpu().data<float>().ToArray();
+        var counts = oneHot.sum(dim: 0).cpu().data<float>().ToArray();
         for (var c = 0; c < classCount; c++)
             if (counts[c] == 0)
                 throw new InvalidDataException($"class '{classNames[c]}' has no source training image for the head");
         var sums = oneHot.t().matmul(features);                     // [C, N] x [N, E] -> [C, E]
         var head = nn.functional.normalize(sums, p: 2, dim: 1);
         return head.MoveToOuterDisposeScope();
+    }
+
+    public void TrainMode(nn.Module<Tensor, Tensor> encoder, bool trainBatchNorm)
+    {
+        encoder.train();
+        if (trainBatchNorm) return;
+        foreach (var norm in encoder.modules().OfType<BatchNorm2d>()) norm.eval();
     }
 
     public void RecomputeBatchNorm(nn.Module<Tensor, Tensor> encoder, IEnumerable<Tensor> batches)

@@ -135,7 +135,9 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
         }
     }
 
-    // One model's forward and backward: CE on its own batch (+ β CE on accepted candidates with SAE).
+    // One model's forward and backward: CE on its own batch (+ β CE on accepted candidates with SAE). With SAE the
+    // choice is made first, without gradients and with the running statistics, on the own batch and the candidates;
+    // then the own batch and the accepted candidates go through the network together.
     private (double Loss, double Accuracy, double[]? Acceptance) ModelStep(nn.Module<Tensor, Tensor> encoder,
         Adam adam, IReadOnlyList<int> batch, int k, int step, EpochSampler? candidates, LoopState state,
         SaeOptions saeOptions)
@@ -143,53 +145,50 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
         var scale = cell.Backbone.LogitScale;
         var labels = cell.Store.Labels(batch);
         var input = Input(batch, Seeds.Random(cell.Seed, Seeds.Of(kind.Name), k, step, 1));
+        var ownCount = input.shape[0];
 
-        adam.ZeroGrad();
-        encoder.train();
-        var features = encoder.call(input);                      // [B, 3, S, S] -> [B, E]
-        var logits = Evaluator.Logits(features, cell.Head, scale);  // -> [B, C]
-        var accuracy = logits.argmax(1).eq(labels).to(ScalarType.Float32).mean().item<float>();
-
-        Tensor loss;
         double[]? rates = null;
-        if (candidates is null)
-        {
-            loss = nn.functional.cross_entropy(logits, labels);
-        }
-        else
+        Tensor? acceptedInput = null;
+        Tensor? acceptedLabels = null;
+        if (candidates is not null)
         {
             var candidateBatch = candidates.Batch(step - 1, options.Batch);
             var candidateLabels = cell.Store.Labels(candidateBatch);
             var candidateInput = Input(candidateBatch, Seeds.Random(cell.Seed, Seeds.Of(kind.Name), k, step, 2));
-            Tensor candidateLogits;
+            Tensor ownLogits, candidateLogits;
             encoder.eval();
             using (no_grad())
-                candidateLogits = Evaluator.Logits(encoder.call(candidateInput), cell.Head, scale);
-            encoder.train();
+            {
+                var both = Evaluator.Logits(encoder.call(cat([input, candidateInput], 0)), cell.Head, scale);
+                ownLogits = both.narrow(0, 0, ownCount);                     // [B + M, C] -> [B, C]
+                candidateLogits = both.narrow(0, ownCount, candidateInput.shape[0]);
+            }
 
-            var selection = Sae.Select(state.Sae[k], logits.detach(), labels, candidateLogits, candidateLabels,
+            var selection = Sae.Select(state.Sae[k], ownLogits, labels, candidateLogits, candidateLabels,
                 saeOptions, options.Steps);
             state.Sae[k] = selection.Next;
             var sourceOfCandidate = candidateBatch
                 .Select(i => (long)IndexOf(cell.Sources, cell.Store.Data.Items[i].Domain)).ToArray();
             rates = Sae.AcceptanceRates(selection.Accepted, tensor(sourceOfCandidate), cell.Sources.Count);
-
             var acceptedPositions = nonzero(selection.Accepted.cpu()).reshape(-1);
-            // Batch norm in training mode needs two samples; a single accepted one goes twice (same mean loss).
-            if (acceptedPositions.shape[0] == 1) acceptedPositions = acceptedPositions.repeat(2);
             if (acceptedPositions.shape[0] > 0)
             {
-                var acceptedInput = candidateInput.index_select(0, acceptedPositions.to(candidateInput.device));
-                var acceptedLabels = candidateLabels.index_select(0, acceptedPositions.to(candidateLabels.device));
-                var acceptedLogits = Evaluator.Logits(encoder.call(acceptedInput), cell.Head, scale);
-                var all = ones(acceptedLabels.shape[0], ScalarType.Bool, acceptedLabels.device);
-                loss = Sae.Loss(logits, labels, acceptedLogits, acceptedLabels, all, saeOptions.Beta);
-            }
-            else
-            {
-                loss = nn.functional.cross_entropy(logits, labels);
+                acceptedInput = candidateInput.index_select(0, acceptedPositions.to(candidateInput.device));
+                acceptedLabels = candidateLabels.index_select(0, acceptedPositions.to(candidateLabels.device));
             }
         }
+
+        adam.ZeroGrad();
+        cell.Backbone.TrainMode(encoder, options.BatchNorm == "train");
+        var together = acceptedInput is null ? input : cat([input, acceptedInput], 0);
+        var features = encoder.call(together);                        // [B (+ A), 3, S, S] -> [B (+ A), E]
+        var logits = Evaluator.Logits(features, cell.Head, scale);    // -> [B (+ A), C]
+        var own = logits.narrow(0, 0, ownCount);
+        var accuracy = own.argmax(1).eq(labels).to_type(ScalarType.Float32).mean().item<float>();
+        var loss = acceptedLabels is null
+            ? nn.functional.cross_entropy(own, labels)
+            : Sae.Loss(own, labels, logits.narrow(0, ownCount, acceptedLabels.shape[0]), acceptedLabels,
+                ones(acceptedLabels.shape[0], ScalarType.Bool, acceptedLabels.device), saeOptions.Beta);
 
         var lossValue = loss.item<float>();
         if (!float.IsFinite(lossValue))
