@@ -124,6 +124,14 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_given_twice_is_an_argument_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Table(fixture.RunA, fixture.RunA + "/"));
+
+        Assert.Contains($"run directory {fixture.RunA} is given 2 times", error.Message);
+    }
+
+    [Fact]
     public void A_malformed_line_is_an_error_naming_file_and_line()
     {
         var path = Path.Combine(fixture.RunB, "results.jsonl");

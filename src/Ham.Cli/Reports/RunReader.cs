@@ -38,6 +38,11 @@ public static class RunReader
     public static IReadOnlyList<RunDirectory> ReadAll(IReadOnlyList<string> directories, Action<string> warn)
     {
         if (directories.Count == 0) throw new ArgumentException("give at least one run directory", nameof(directories));
+        var repeated = directories.GroupBy(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)))
+            .FirstOrDefault(group => group.Count() > 1);
+        if (repeated is not null)
+            throw new ArgumentException(
+                $"run directory {repeated.Key} is given {repeated.Count()} times; give each once", nameof(directories));
         var runs = directories.Select(directory => Read(directory, warn)).ToList();
 
         var seen = new Dictionary<(string Method, string Target, int Seed), SourceLine>();
