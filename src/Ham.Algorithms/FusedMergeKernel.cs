@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -34,7 +36,7 @@ internal static unsafe class FusedMergeKernel
 
         var theta0Address = Address(theta0);
         var addresses = thetas.Select(Address).ToArray();
-        var thresholds = addresses.Select(a => Threshold(theta0Address, a, size, keep)).ToArray();
+        var thresholds = Thresholds(theta0Address, addresses, size, keep);
 
         var output = torch.empty(theta0.shape, torch.ScalarType.Float32);
         var pass = new Pass(theta0Address, addresses, Address(output), size, thresholds,
@@ -52,9 +54,133 @@ internal static unsafe class FusedMergeKernel
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The radix selection alone, for tests: t = the (n − keep + 1)-th smallest |θ − θ0|.</summary>
+    internal static float RadixThreshold(torch.Tensor pretrained, torch.Tensor model, long keep)
+    {
+        using var theta0 = pretrained.contiguous();
+        using var theta = model.contiguous();
+        return Threshold(Address(theta0), Address(theta), theta0.numel(), keep);
+    }
+
     private static IntPtr Address(torch.Tensor tensor)
     {
         fixed (byte* bytes = tensor.bytes) return (IntPtr)bytes;
+    }
+
+    // t_k = the (n − keep + 1)-th smallest |θ_k − θ0| for every k: a bracket [lo_k, hi_k] around that rank from
+    // a sample, then one pass over θ0 and all models that counts the entries below lo_k and collects those inside;
+    // the exact value is selected among the collected ones (or, should the bracket miss, by radix selection)
+    private static float[] Thresholds(IntPtr theta0, IntPtr[] thetas, long size, long keep)
+    {
+        var count = thetas.Length;
+        var thresholds = new float[count];
+        if (keep >= size) return thresholds;
+        if (keep <= 0)
+        {
+            Array.Fill(thresholds, float.PositiveInfinity);
+            return thresholds;
+        }
+        var rank = size - keep + 1;
+        var brackets = thetas.Select(theta => Bracket(theta0, theta, size, rank)).ToArray();
+        var below = new long[count];
+        var inside = Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray();
+        var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
+        Parallel.For(0, chunks, Parallelism(),
+            () => (Below: new long[count],
+                Inside: Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray()),
+            (chunk, _, partial) =>
+            {
+                var start = (long)chunk * ChunkSize;
+                var end = Math.Min(size, start + ChunkSize);
+                var p0 = (float*)theta0;
+                for (var k = 0; k < count; k++)
+                {
+                    var p = (float*)thetas[k];
+                    var (lo, hi) = brackets[k];
+                    var list = partial.Inside[k];
+                    var under = 0L;
+                    for (var i = start; i < end; i++)
+                    {
+                        var magnitude = MathF.Abs(p[i] - p0[i]);
+                        if (magnitude < lo) under++;
+                        else if (magnitude <= hi) list.Add(magnitude);
+                    }
+                    partial.Below[k] += under;
+                }
+                return partial;
+            },
+            partial =>
+            {
+                lock (inside)
+                    for (var k = 0; k < count; k++)
+                    {
+                        below[k] += partial.Below[k];
+                        inside[k].AddRange(partial.Inside[k]);
+                    }
+            });
+        for (var k = 0; k < count; k++)
+        {
+            var rankInside = rank - below[k];
+            thresholds[k] = rankInside >= 1 && rankInside <= inside[k].Count
+                ? QuickSelect(CollectionsMarshal.AsSpan(inside[k]), (int)(rankInside - 1))
+                : Threshold(theta0, thetas[k], size, keep);
+        }
+        return thresholds;
+    }
+
+    // [lo, hi]: sample order statistics 5 standard deviations of a binomial count either side of the target rank
+    private static (float Lo, float Hi) Bracket(IntPtr theta0, IntPtr theta, long size, long rank)
+    {
+        var sampleSize = (int)Math.Min(size, 8192);
+        var sample = new float[sampleSize];
+        var stride = (double)size / sampleSize;
+        var p0 = (float*)theta0;
+        var p = (float*)theta;
+        for (var j = 0; j < sampleSize; j++)
+        {
+            // A fixed pseudo-random offset inside each stride, so that rows of a matrix do not alias the sample.
+            var offset = (long)(stride * ((j * 0.6180339887498949) % 1.0));
+            var index = Math.Min(size - 1, (long)(j * stride) + offset);
+            sample[j] = MathF.Abs(p[index] - p0[index]);
+        }
+        Array.Sort(sample);
+        var fraction = (rank - 0.5) / size;
+        var position = fraction * sampleSize;
+        var margin = 5 * Math.Sqrt(sampleSize * fraction * (1 - fraction)) + 4;
+        var loIndex = (long)Math.Floor(position - margin);
+        var hiIndex = (long)Math.Ceiling(position + margin);
+        var lo = loIndex < 0 ? 0f : sample[loIndex];
+        var hi = hiIndex >= sampleSize ? float.PositiveInfinity : sample[hiIndex];
+        return (lo, hi);
+    }
+
+    // the k-th smallest (0-based) of values, by Hoare partitioning around a median of three (reorders values)
+    private static float QuickSelect(Span<float> values, int k)
+    {
+        var left = 0;
+        var right = values.Length - 1;
+        while (left < right)
+        {
+            var a = values[left];
+            var b = values[left + (right - left) / 2];
+            var c = values[right];
+            var pivot = Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+            var i = left;
+            var j = right;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i > j) break;
+                (values[i], values[j]) = (values[j], values[i]);
+                i++;
+                j--;
+            }
+            if (k <= j) right = j;
+            else if (k >= i) left = i;
+            else return values[k];
+        }
+        return values[k];
     }
 
     // t_k = the (n − keep + 1)-th smallest |θ_k − θ0|, exactly, by a two-level radix selection over the bits of
@@ -175,7 +301,11 @@ internal static unsafe class FusedMergeKernel
             var sources = stackalloc float*[count];
             for (var k = 0; k < count; k++) sources[k] = (float*)thetas[k];
             var kept = stackalloc float[count];
-            for (var i = start; i < end; i++)
+            var vectorEnd = Vector.IsHardwareAccelerated && count <= 64
+                ? start + (end - start) / Vector<float>.Count * Vector<float>.Count
+                : start;
+            if (vectorEnd > start) RunVectors(start, vectorEnd, sources, partial);
+            for (var i = vectorEnd; i < end; i++)
             {
                 var baseline = p0[i];
                 var mass = 0f;
@@ -201,6 +331,61 @@ internal static unsafe class FusedMergeKernel
                 }
                 result[i] = baseline + lambda * DisjointMean(kept, count, mass > 0 ? 1f : -1f);
             }
+        }
+
+        // The same computation as the scalar loop, Vector<float>.Count entries at a time.
+        private void RunVectors(long start, long end, float** sources, Partial partial)
+        {
+            var count = thetas.Length;
+            var p0 = (float*)theta0;
+            var result = (float*)output;
+            var kept = stackalloc Vector<float>[count];
+            var zero = Vector<float>.Zero;
+            var one = Vector<float>.One;
+            var finiteCheck = zero;
+            var total = 0.0;
+            for (var i = start; i < end; i += Vector<float>.Count)
+            {
+                var baseline = Unsafe.ReadUnaligned<Vector<float>>(p0 + i);
+                var mass = zero;
+                var anyKept = Vector<int>.Zero;
+                for (var k = 0; k < count; k++)
+                {
+                    var tau = Unsafe.ReadUnaligned<Vector<float>>(sources[k] + i) - baseline;
+                    // τ − τ is 0 for finite τ and NaN for ±∞ or NaN; NaN survives the sum.
+                    finiteCheck += tau - tau;
+                    var keep = Vector.GreaterThanOrEqual(Vector.Abs(tau), new Vector<float>(thresholds[k]));
+                    kept[k] = Vector.ConditionalSelect(keep, tau, zero);
+                    mass += weights[k] * kept[k];
+                    anyKept |= ~Vector.Equals(kept[k], zero);
+                }
+                if (!electSign)
+                {
+                    Unsafe.WriteUnaligned(result + i, baseline + lambda * mass);
+                    continue;
+                }
+                total += Vector.Sum(mass);
+                var sign = Vector.ConditionalSelect(Vector.GreaterThan(mass, zero), one,
+                    Vector.ConditionalSelect(Vector.LessThan(mass, zero), -one, zero));
+                var undecided = Vector.Equals(mass, zero) & anyKept;
+                if (!Vector.EqualsAll(undecided, Vector<int>.Zero))
+                    for (var lane = 0; lane < Vector<float>.Count; lane++)
+                        if (undecided[lane] != 0) partial.Undecided.Add(i + lane);
+                var numerator = zero;
+                var denominator = zero;
+                for (var k = 0; k < count; k++)
+                {
+                    var agrees = Vector.GreaterThan(kept[k] * sign, zero);
+                    numerator += Vector.ConditionalSelect(agrees, weights[k] * kept[k], zero);
+                    denominator += Vector.ConditionalSelect(agrees, new Vector<float>(weights[k]), zero);
+                }
+                var hasAgreeing = Vector.GreaterThan(denominator, zero);
+                var merged = Vector.ConditionalSelect(hasAgreeing, numerator / Vector.Max(denominator, one * 1e-30f),
+                    zero);
+                Unsafe.WriteUnaligned(result + i, baseline + lambda * merged);
+            }
+            partial.Total += total;
+            if (!Vector.EqualsAll(finiteCheck, zero)) partial.NonFinite = true;
         }
 
         // Σ_k w_k a_k τ_k / Σ_k w_k a_k with a_k = [τ_k s > 0]; 0 where none agrees

@@ -48,6 +48,41 @@ public sealed class FusedKernelTests
     }
 
     [Fact]
+    public void Radix_selection_fallback_finds_the_exact_threshold()
+    {
+        Gen.Select(Size, Gen.Double[0.01, 0.99], Gen.Int[0, int.MaxValue]).Sample((size, density, seed) =>
+        {
+            var generator = new torch.Generator((ulong)seed);
+            using var pretrained = torch.randn(size, generator: generator);
+            // Rounded task vectors: many ties, which the selection must count right.
+            using var model = pretrained + torch.randn(size, generator: generator).mul_(8).round_().div_(8);
+            var keep = MergeSteps.KeptCount(size, density);
+            if (keep <= 0 || keep >= size) return;
+            using var magnitude = (model - pretrained).abs();
+            var (expected, index) = magnitude.kthvalue(size - keep + 1, 0, false);
+            Assert.Equal(expected.item<float>(), FusedMergeKernel.RadixThreshold(pretrained, model, keep));
+            expected.Dispose();
+            index.Dispose();
+        }, iter: 40);
+    }
+
+    [Theory]
+    [InlineData(5f, 1f)]
+    [InlineData(-5f, -1f)]
+    public void Fused_kernel_gives_cancelling_entries_the_sign_of_the_tensors_total(float last, float expected)
+    {
+        // 40 entries where +1 and −1 cancel exactly (whole vectors and a tail), then one entry that sets the total.
+        using var pretrained = torch.zeros(41);
+        using var a = torch.cat([torch.ones(40), torch.tensor(new[] { last })]);
+        using var b = torch.cat([-torch.ones(40), torch.zeros(1)]);
+        using var merged = FusedMergeKernel.Merge(new GeneralizedTaskArithmetic(ElectSign: true), "w", pretrained,
+            [a, b], [1.0, 1.0], torch.ScalarType.Float32);
+        var values = merged.data<float>().ToArray();
+        Assert.All(values[..40], v => Assert.Equal(expected, v));
+        Assert.Equal(last, values[40]);
+    }
+
+    [Fact]
     public void Fused_kernel_names_the_key_of_a_nan()
     {
         using var pretrained = torch.zeros(100_000);
