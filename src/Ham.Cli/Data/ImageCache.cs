@@ -67,7 +67,7 @@ public static class ImageCache
                             finished / clock.Elapsed.TotalSeconds));
                     }
                 });
-                using var decoded = tensor(chunk, [ChunkImages, 3, resolution, resolution]);
+                using var decoded = tensor(chunk, [chunk.Length / imageBytes, 3, resolution, resolution]);
                 using var part = cache.narrow(0, start, count);
                 using var filled = decoded.narrow(0, 0, count);
                 part.copy_(filled);
