@@ -21,7 +21,11 @@ public sealed class CachingTests
         var driver = GeneratorHarness.Driver(texts, trackSteps: true).RunGenerators(compilation);
 
         // As when the IDE re-reads the files: new text objects with the same content, and an unrelated code edit.
-        foreach (var (text, file) in texts.Zip(files)) driver = driver.ReplaceAdditionalText(text, GeneratorHarness.Text(file));
+        foreach (var (text, file) in texts.Zip(files))
+        {
+            driver = driver.ReplaceAdditionalText(text, GeneratorHarness.Text(file));
+        }
+
         var edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Unrelated { class B { } }"));
         var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
@@ -30,8 +34,8 @@ public sealed class CachingTests
             Assert.True(second.TrackedSteps.ContainsKey(step), $"step {step} was not tracked");
             var reasons = second.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
             Assert.NotEmpty(reasons);
-            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
-                $"step {step} output was {r}"));
+            Assert.All(reasons, r => Assert.True(
+                r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"step {step} output was {r}"));
         }
 
         Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
@@ -42,7 +46,8 @@ public sealed class CachingTests
     public void Editing_one_spec_reparses_and_reemits_only_that_spec()
     {
         var tiny = GeneratorHarness.Shipped("clip-tiny.json");
-        var texts = new[] { GeneratorHarness.Text(tiny), GeneratorHarness.Text(GeneratorHarness.Shipped("ViT-B-16.json")) };
+        var b16 = GeneratorHarness.Shipped("ViT-B-16.json");
+        var texts = new[] { GeneratorHarness.Text(tiny), GeneratorHarness.Text(b16) };
         var compilation = GeneratorHarness.EmptyCompilation();
         var driver = GeneratorHarness.Driver(texts, trackSteps: true).RunGenerators(compilation);
 
@@ -50,10 +55,10 @@ public sealed class CachingTests
         driver = driver.ReplaceAdditionalText(texts[0], GeneratorHarness.Text(edited));
         var second = driver.RunGenerators(compilation).GetRunResult().Results.Single();
 
-        var parses = second.TrackedSteps[SpecGenerator.Steps.Parse].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        var parses = Reasons(second, SpecGenerator.Steps.Parse);
         Assert.Equal(1, parses.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(1, parses.Count(r => r == IncrementalStepRunReason.Cached));
-        var specs = second.TrackedSteps[SpecGenerator.Steps.Spec].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        var specs = Reasons(second, SpecGenerator.Steps.Spec);
         Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(1, specs.Count(r => r == IncrementalStepRunReason.Unchanged));
         Assert.Contains("EmbedDim: 32,", GeneratorHarness.Generated(second, "ClipSpecs.ClipTiny.g.cs"));
@@ -64,7 +69,8 @@ public sealed class CachingTests
     {
         var tiny = GeneratorHarness.Shipped("clip-tiny.json");
         var texts = new[] { GeneratorHarness.Text(tiny) };
-        var driver = GeneratorHarness.Driver(texts, trackSteps: true).RunGenerators(GeneratorHarness.EmptyCompilation());
+        var driver = GeneratorHarness.Driver(texts, trackSteps: true)
+            .RunGenerators(GeneratorHarness.EmptyCompilation());
 
         // Trailing blank lines change the text but not the model (the spec still starts at the same brace).
         driver = driver.ReplaceAdditionalText(texts[0], GeneratorHarness.Text(tiny with { Text = tiny.Text + "\n\n" }));
@@ -76,6 +82,9 @@ public sealed class CachingTests
         Assert.Equal(IncrementalStepRunReason.Cached, Reason(second, SpecGenerator.Steps.Index));
     }
 
+    private static List<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
+        result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+
     private static IncrementalStepRunReason Reason(GeneratorRunResult result, string step) =>
-        result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).Single();
+        Reasons(result, step).Single();
 }

@@ -25,7 +25,8 @@ internal static class GeneratorHarness
             "Ham.Model",
             sources.Select(s => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest))),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
+                    nullableContextOptions: NullableContextOptions.Enable)
                 // As the SDK does: assembly-version unification notes are not warnings about the code.
                 .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic>
                 {
@@ -44,8 +45,11 @@ internal static class GeneratorHarness
             new[] { new SpecGenerator().AsSourceGenerator() },
             texts,
             new CSharpParseOptions(LanguageVersion.Latest),
-            layerNamespace == null ? null : new SingleOptionProvider("build_property.HamLayerNamespace", layerNamespace),
-            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+            layerNamespace == null
+                ? null
+                : new SingleOptionProvider("build_property.HamLayerNamespace", layerNamespace),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None,
+                trackIncrementalGeneratorSteps: trackSteps));
 
     /// <summary>Runs the generator; returns its result and the compilation with the generated sources added.</summary>
     public static (GeneratorRunResult Result, Compilation Output) Run(params SpecFile[] files) =>

@@ -13,7 +13,8 @@ public sealed class LayerTests
 
     private static (GeneratorRunResult Result, Compilation Output) RunWithLayers(string? ns = Namespace)
     {
-        var compilation = GeneratorHarness.EmptyCompilation(HandWritten).WithReferences(GeneratorHarness.TorchReferences);
+        var compilation = GeneratorHarness.EmptyCompilation(HandWritten)
+            .WithReferences(GeneratorHarness.TorchReferences);
         return GeneratorHarness.Run(compilation, ns, GeneratorHarness.Shipped("clip-tiny.json"));
     }
 
@@ -58,6 +59,7 @@ public sealed class LayerTests
         var compilation = GeneratorHarness.EmptyCompilation(broken).WithReferences(GeneratorHarness.TorchReferences);
         var (_, output) = GeneratorHarness.Run(compilation, Namespace, GeneratorHarness.Shipped("clip-tiny.json"));
 
-        Assert.Contains(output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error && d.GetMessage().Contains("fc1"));
+        Assert.Contains(output.GetDiagnostics(),
+            d => d.Severity == DiagnosticSeverity.Error && d.GetMessage().Contains("fc1"));
     }
 }

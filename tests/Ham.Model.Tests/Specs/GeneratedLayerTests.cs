@@ -19,7 +19,8 @@ public sealed class GeneratedLayerTests
 
         var declared = model.ExpectedShapes();
 
-        Assert.Equal(ClipSpecs.ClipTiny.Catalogue.Entries.Select(e => (e.Name, e.Shape)), declared.Select(d => (d.Key, d.Shape)));
+        var catalogue = ClipSpecs.ClipTiny.Catalogue.Entries;
+        Assert.Equal(catalogue.Select(e => (e.Name, e.Shape)), declared.Select(d => (d.Key, d.Shape)));
     }
 
     [Fact]
@@ -67,7 +68,8 @@ public sealed class GeneratedLayerTests
         Assert.Contains("1 missing, 1 unexpected, 1 misshapen", error.Message);
         Assert.Contains("missing 'ln_final.bias': expected shape [128]", error.Message);
         Assert.Contains("unexpected 'visual.extra': found shape [2]", error.Message);
-        Assert.Contains("'transformer.resblocks.1.attn.in_proj_weight': expected shape [384, 128], found [3, 3]", error.Message);
+        Assert.Contains("'transformer.resblocks.1.attn.in_proj_weight': expected shape [384, 128], found [3, 3]",
+            error.Message);
         Assert.Equal(before.item<float>(), target.state_dict()["logit_scale"].item<float>());
         removed!.Dispose();
         foreach (var tensor in stateDict.Values) tensor.Dispose();
@@ -82,6 +84,9 @@ public sealed class GeneratedLayerTests
 
         target.LoadStateDict(stateDict, "same.st");
 
-        foreach (var (key, tensor) in target.state_dict()) Assert.True(tensor.equal(stateDict[key]).all().item<bool>(), key);
+        foreach (var (key, tensor) in target.state_dict())
+        {
+            Assert.True(tensor.equal(stateDict[key]).all().item<bool>(), key);
+        }
     }
 }
