@@ -8,7 +8,8 @@ public static class Backbones
     public static IBackbone Load(string name, string? checkpoint, Device device) => name switch
     {
         "resnet18" => ResNet18Backbone.Load(checkpoint, device),
-        "clip" => throw new ArgumentException("--backbone clip is not available yet in this build"),
+        "clip" => ClipBackbone.Load(checkpoint ?? throw new ArgumentException(
+            "--backbone clip needs --checkpoint FILE (a CLIP checkpoint: safetensors, .pt or .bin)"), device),
         _ => throw new ArgumentException($"--backbone must be resnet18 or clip, got '{name}'"),
     };
 }
