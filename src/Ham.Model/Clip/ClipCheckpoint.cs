@@ -123,11 +123,22 @@ public static class ClipCheckpoint
         }
     }
 
+    // TODO: untested against a real OpenAI TorchScript release (none on this machine, and TorchSharp cannot write
+    // one); only the refusal of a broken archive is tested.
     private static Dictionary<string, Tensor> ReadTorchScript(string path)
     {
-        using var module = jit.load(path, CPU);
+        jit.ScriptModule module;
+        try
+        {
+            module = jit.load(path, CPU);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{path}: cannot load the TorchScript archive ({e.Message})", e);
+        }
+        using var loaded = module;
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (key, tensor) in module.state_dict()) result[key] = tensor.detach().clone();
+        foreach (var (key, tensor) in loaded.state_dict()) result[key] = tensor.detach().clone();
         return result;
     }
 

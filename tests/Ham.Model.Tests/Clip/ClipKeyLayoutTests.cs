@@ -203,4 +203,30 @@ public sealed class ClipKeyLayoutTests
         Assert.Contains("[64]", misshapen.Message);
         removed!.Dispose();
     }
+
+    [Theory]
+    [InlineData("torchscript")]
+    [InlineData("pickle")]
+    [InlineData("legacy")]
+    [InlineData("garbage")]
+    public void Broken_containers_are_invalid_data_naming_the_file(string kind)
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File($"{kind}.pt");
+        if (kind is "torchscript" or "pickle")
+        {
+            using var archive = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
+            var names = kind == "torchscript" ? new[] { "m/constants.pkl", "m/code/m.py" } : ["m/version"];
+            foreach (var name in names)
+            {
+                using var writer = new StreamWriter(archive.CreateEntry(name).Open());
+                writer.Write("not what it should be");
+            }
+        }
+        else File.WriteAllBytes(path, kind == "legacy" ? [0x80, 0x02, 0x8a, 0x0a] : [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipCheckpoint.Load(path).Dispose());
+
+        Assert.Contains(path, error.Message);
+    }
 }
