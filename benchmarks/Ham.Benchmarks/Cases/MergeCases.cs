@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Ham.Algorithms;
 using Ham.Benchmarks.Measure;
 using Ham.Benchmarks.Synthetic;
+using Ham.Cli.Commands;
 using Ham.Model.Checkpoints;
 using TorchSharp;
 
@@ -77,8 +78,8 @@ public static class MergeCases
     }
 
     /// <summary>
-    /// Merge streamed from safetensors files tensor by tensor into an output file, the way `ham merge` runs
-    /// (RHM makes a first pass for the Gram matrices of its groups).
+    /// Merge streamed from safetensors files tensor by tensor into an output file with the functions `ham merge`
+    /// runs (RHM makes a first pass for the Gram matrices of its groups).
     /// </summary>
     public static IEnumerable<Figure> Streamed(string methodName, string folder)
     {
@@ -101,8 +102,7 @@ public static class MergeCases
         return Figures($"{methodName} streamed from files", seconds, peak, startResident, reset, sampler, cpuSeconds, double.NaN);
     }
 
-    // TODO: call the library's streaming merge (the one `ham merge` uses) once src/Ham.Algorithms or src/Ham.Cli
-    // exposes it; until then this mirrors it with the public kernel Merge.Tensor.
+    // The library functions `ham merge` runs: StreamedMerge.Weights (RHM's Gram pass) and StreamedMerge.Write.
     private static void StreamMerge(MergeMethod method, string pretrainedPath, IReadOnlyList<string> modelPaths,
         string outputPath)
     {
@@ -111,50 +111,14 @@ public static class MergeCases
         var models = modelPaths.Select(SafetensorsFile.Open).ToList();
         try
         {
-            var weightsOf = StreamedWeights(config, pretrained, models);
-            var layout = pretrained.Entries.Select(e => new SafetensorsLayout(e.Name, e.DType, e.Shape)).ToList();
-            using var stream = new FileStream(outputPath, FileMode.Create, FileAccess.Write, FileShare.None,
-                1 << 20);
-            var writer = new SafetensorsWriter(stream, layout, null, outputPath);
-            foreach (var entry in pretrained.Entries)
-            {
-                using var scope = torch.NewDisposeScope();
-                var theta0 = pretrained.Read(entry);
-                var thetas = models.Select(m => m.Read(entry.Name)).ToArray();
-                var merged = Merge.Tensor(config, entry.Name, theta0, thetas, weightsOf(entry.Name));
-                writer.Append(merged);
-            }
-            writer.Complete();
+            var weightsOf = StreamedMerge.Weights(config, pretrained, models, Groups);
+            StreamedMerge.Write(config, pretrained, models, weightsOf, torch.ScalarType.Float32, outputPath,
+                new Dictionary<string, string>(), CancellationToken.None);
         }
         finally
         {
             foreach (var model in models) model.Dispose();
         }
-    }
-
-    private static Func<string, double[]> StreamedWeights(GeneralizedTaskArithmetic config,
-        SafetensorsFile pretrained, IReadOnlyList<SafetensorsFile> models)
-    {
-        if (config.Weighting != ModelWeighting.Redundancy)
-        {
-            var same = Merge.WeightsFor(config, models.Count, null);
-            return _ => same;
-        }
-        var groups = Grouping.Complete(Groups, pretrained.Names);
-        var byKey = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        foreach (var group in groups)
-        {
-            var gram = new double[models.Count, models.Count];
-            foreach (var key in group.Keys)
-            {
-                using var scope = torch.NewDisposeScope();
-                gram = Redundancy.Add(gram, Redundancy.Gram(pretrained.Read(key),
-                    models.Select(m => m.Read(key)).ToArray()));
-            }
-            var weights = Redundancy.Weights(gram);
-            foreach (var key in group.Keys) byKey[key] = weights;
-        }
-        return key => byKey[key];
     }
 
     private static MergeMethod MethodNamed(string name) => Methods.TryGetValue(name, out var method)

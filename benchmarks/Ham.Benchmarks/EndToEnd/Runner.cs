@@ -44,6 +44,19 @@ public static class Runner
             Collect(name, ChildProcess.Run(fileName, childArguments, CaseTimeout), figures, failures);
         }
 
+        foreach (var method in MergeCases.Methods.Keys.Where(m => Selected($"ham-merge:{m}")))
+        {
+            Console.WriteLine($"ham merge --method {method} (load {Machine.LoadAverage():F2})");
+            try
+            {
+                figures.AddRange(HamMergeCli.Run(method, CaseTimeout));
+            }
+            catch (Exception e) when (e is InvalidOperationException or FileNotFoundException)
+            {
+                failures.Add(e.Message);
+            }
+        }
+
         if (anchors)
         {
             foreach (var (script, scriptArguments, beside) in Anchors.Where(a => Selected(a.Beside)))
