@@ -67,28 +67,27 @@ namespace Ham.Generators
                 .Select((compilation, _) => compilation.GetTypeByMetadataName(ParameterGroupEmitter.TypeName) != null)
                 .WithTrackingName(Steps.GroupType);
 
-            // Layer code is opt-in (MSBuild property HamLayerNamespace, made visible with CompilerVisibleProperty):
-            // its partial classes need their hand-written halves, which only that namespace holds.
-            var layerNamespace = context.AnalyzerConfigOptionsProvider
-                .Select((options, _) =>
-                    options.GlobalOptions.TryGetValue("build_property.HamLayerNamespace", out var ns) ? ns.Trim() : "")
+            // Layer code is opt-in (MSBuild properties HamLayerNamespace for CLIP, HamResNetLayerNamespace for
+            // ResNet-18, made visible with CompilerVisibleProperty): its partial classes need their hand-written
+            // halves, which only that namespace holds.
+            var layerNamespaces = context.AnalyzerConfigOptionsProvider
+                .Select((options, _) => new LayerOptionsModel(
+                    Option(options, "HamLayerNamespace"), Option(options, "HamResNetLayerNamespace")))
                 .WithTrackingName(Steps.LayerOptions);
 
-            var layers = layerNamespace
-                .SelectMany((ns, _) => ns.Length == 0
-                    ? Enumerable.Empty<LayerOutputModel>()
-                    : Layouts.ClipLayers.Kinds.Select(kind => new LayerOutputModel(ns, kind)))
+            var layers = layerNamespaces
+                .SelectMany((options, _) => Kinds(options.Clip, Layouts.ClipLayers.Kinds)
+                    .Concat(Kinds(options.ResNet, Layouts.ResNetLayers.Kinds)))
                 .WithTrackingName(Steps.Layer);
 
             context.RegisterSourceOutput(layers, static (spc, layer) =>
-                spc.AddSource(LayerEmitter.HintName(layer.Kind),
+                spc.AddSource(LayerEmitter.HintName(layer),
                     SourceText.From(LayerEmitter.Emit(layer.Namespace, layer.Kind), System.Text.Encoding.UTF8)));
-            context.RegisterSourceOutput(layerNamespace, static (spc, ns) =>
+            context.RegisterSourceOutput(layerNamespaces, static (spc, options) =>
             {
-                if (ns.Length > 0)
+                foreach (var ns in new[] { options.Clip, options.ResNet }.Where(n => n.Length > 0).Distinct())
                 {
-                    spc.AddSource("Layers.LayerTensors.g.cs",
-                        SourceText.From(LayerEmitter.EmitSupport(ns), System.Text.Encoding.UTF8));
+                    spc.AddSource($"Layers.{ns}.LayerTensors.g.cs", Utf8(LayerEmitter.EmitSupport(ns)));
                 }
             });
             context.RegisterSourceOutput(hasParameterGroup, static (spc, present) =>
@@ -108,6 +107,13 @@ namespace Ham.Generators
             context.RegisterSourceOutput(index, static (spc, model) =>
                 spc.AddSource("Specs.Index.g.cs", Utf8(IndexEmitter.Emit(model))));
         }
+
+        private static string Option(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider options,
+            string property) =>
+            options.GlobalOptions.TryGetValue("build_property." + property, out var value) ? value.Trim() : "";
+
+        private static IEnumerable<LayerOutputModel> Kinds(string ns, EquatableArray<LayerKindModel> kinds) =>
+            ns.Length == 0 ? Enumerable.Empty<LayerOutputModel>() : kinds.Select(kind => new LayerOutputModel(ns, kind));
 
         private static SourceText Utf8(string source) => SourceText.From(source, System.Text.Encoding.UTF8);
 

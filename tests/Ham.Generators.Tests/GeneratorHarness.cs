@@ -40,14 +40,16 @@ internal static class GeneratorHarness
         Driver(files.Select(Text), trackSteps);
 
     public static GeneratorDriver Driver(IEnumerable<AdditionalText> texts, bool trackSteps = false,
-        string? layerNamespace = null) =>
+        string? layerNamespace = null, string? resNetLayerNamespace = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new SpecGenerator().AsSourceGenerator() },
             texts,
             new CSharpParseOptions(LanguageVersion.Latest),
-            layerNamespace == null
-                ? null
-                : new SingleOptionProvider("build_property.HamLayerNamespace", layerNamespace),
+            new BuildProperties(new Dictionary<string, string?>
+            {
+                ["build_property.HamLayerNamespace"] = layerNamespace,
+                ["build_property.HamResNetLayerNamespace"] = resNetLayerNamespace,
+            }),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None,
                 trackIncrementalGeneratorSteps: trackSteps));
 
@@ -56,9 +58,14 @@ internal static class GeneratorHarness
         Run(EmptyCompilation(), null, files);
 
     public static (GeneratorRunResult Result, Compilation Output) Run(Compilation compilation, string? layerNamespace,
-        params SpecFile[] files)
+        params SpecFile[] files) =>
+        Run(compilation, layerNamespace, null, files);
+
+    public static (GeneratorRunResult Result, Compilation Output) Run(Compilation compilation, string? layerNamespace,
+        string? resNetLayerNamespace, params SpecFile[] files)
     {
-        var driver = Driver(files.Select(Text), layerNamespace: layerNamespace)
+        var driver = Driver(files.Select(Text), layerNamespace: layerNamespace,
+                resNetLayerNamespace: resNetLayerNamespace)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
         return (driver.GetRunResult().Results.Single(), output);
     }
@@ -90,20 +97,21 @@ internal static class GeneratorHarness
         return files.Select(f => (MetadataReference)MetadataReference.CreateFromFile(f)).ToImmutableArray();
     }
 
-    private sealed class SingleOptionProvider(string key, string value) : AnalyzerConfigOptionsProvider
+    /// <summary>MSBuild properties as the compiler passes them (build_property.X); null values are unset.</summary>
+    private sealed class BuildProperties(Dictionary<string, string?> properties) : AnalyzerConfigOptionsProvider
     {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(key, value);
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(properties);
 
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options("", "");
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
 
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options("", "");
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options([]);
 
-        private sealed class Options(string key, string value) : AnalyzerConfigOptions
+        private sealed class Options(Dictionary<string, string?> values) : AnalyzerConfigOptions
         {
             public override bool TryGetValue(string name, out string found)
             {
-                found = name == key ? value : "";
-                return name == key;
+                found = values.TryGetValue(name, out var value) ? value ?? "" : "";
+                return value is not null;
             }
         }
     }

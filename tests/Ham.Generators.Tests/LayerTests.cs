@@ -19,17 +19,47 @@ public sealed class LayerTests
     }
 
     public static TheoryData<string> LayerSources => new(
-        ["Layers.ClipAttention.g.cs", "Layers.ClipMlp.g.cs", "Layers.ResidualAttentionBlock.g.cs",
-            "Layers.ClipTransformer.g.cs", "Layers.ClipVisionTransformer.g.cs", "Layers.ClipModel.g.cs",
-            "Layers.LayerTensors.g.cs"]);
+        ["ClipAttention", "ClipMlp", "ResidualAttentionBlock", "ClipTransformer", "ClipVisionTransformer",
+            "ClipModel", "LayerTensors"]);
 
     [Theory]
     [MemberData(nameof(LayerSources))]
-    public void Generated_layer_source_matches_snapshot(string hintName)
+    public void Generated_layer_source_matches_snapshot(string className)
     {
         var (result, _) = RunWithLayers();
 
-        Snapshot.Match(GeneratorHarness.Generated(result, hintName), SnapshotNameExtension.Create(hintName));
+        var source = GeneratorHarness.Generated(result, $"Layers.{Namespace}.{className}.g.cs");
+        Snapshot.Match(source, SnapshotNameExtension.Create($"Layers.{className}.g.cs"));
+    }
+
+    [Theory]
+    [InlineData("BasicBlock")]
+    [InlineData("ResNet18")]
+    public void Generated_resnet_layer_source_matches_snapshot(string className)
+    {
+        var (result, _) = RunWithResNetLayers();
+
+        var source = GeneratorHarness.Generated(result, $"Layers.Test.ResNet.{className}.g.cs");
+        Snapshot.Match(source, SnapshotNameExtension.Create($"Layers.{className}.g.cs"));
+    }
+
+    [Fact]
+    public void Generated_resnet_layers_with_their_hand_written_halves_compile_without_warnings()
+    {
+        var (result, output) = RunWithResNetLayers();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(3, result.GeneratedSources.Count(s => s.HintName.StartsWith("Layers.")));
+        var problems = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    private static (GeneratorRunResult Result, Compilation Output) RunWithResNetLayers()
+    {
+        var handWritten = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "HandWrittenResNet.cs.txt"));
+        var compilation = GeneratorHarness.EmptyCompilation(handWritten)
+            .WithReferences(GeneratorHarness.TorchReferences);
+        return GeneratorHarness.Run(compilation, null, "Test.ResNet", GeneratorHarness.Shipped("resnet18.json"));
     }
 
     [Fact]

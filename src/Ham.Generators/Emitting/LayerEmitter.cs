@@ -10,7 +10,8 @@ namespace Ham.Generators.Emitting
     /// </summary>
     internal static class LayerEmitter
     {
-        public static string HintName(LayerKindModel kind) => "Layers." + kind.ClassName + ".g.cs";
+        public static string HintName(LayerOutputModel layer) =>
+            $"Layers.{layer.Namespace}.{layer.Kind.ClassName}.g.cs";
 
         public static string Emit(string ns, LayerKindModel kind)
         {
@@ -95,7 +96,11 @@ namespace Ham.Generators.Emitting
 
             w.Line();
             w.Line("#pragma warning disable IDE1006 // named as the checkpoint keys, so that loading is a name match");
-            foreach (var member in kind.Members) w.Line($"private readonly {FieldType(member)} {member.Name};");
+            foreach (var member in kind.Members)
+            {
+                var nullable = member.Condition.Length > 0 ? "?" : "";
+                w.Line($"private readonly {FieldType(member)}{nullable} {member.Name};");
+            }
             w.Line("#pragma warning restore IDE1006");
             w.Line();
         }
@@ -110,7 +115,11 @@ namespace Ham.Generators.Emitting
                 if (IsKept(kind, argument)) w.Line($"this.{argument.Name} = {argument.Name};");
             }
 
-            foreach (var member in kind.Members) w.Line($"{member.Name} = {Create(member)};");
+            foreach (var member in kind.Members)
+            {
+                var create = member.Condition.Length > 0 ? $"{member.Condition} ? {Create(member)} : null" : Create(member);
+                w.Line($"{member.Name} = {create};");
+            }
             w.Line("Initialize();");
             w.Line("RegisterComponents();");
             w.Close();
@@ -123,10 +132,21 @@ namespace Ham.Generators.Emitting
             foreach (var member in kind.Members)
             {
                 var a = member.Arguments;
+                if (member.Condition.Length > 0) w.Open($"if ({member.Name} is not null)");
                 switch (member.Kind)
                 {
                     case LayerMemberKind.Parameter:
                         Shape(w, member.Name, a.ToArray());
+                        break;
+                    case LayerMemberKind.Conv2d:
+                        Shape(w, member.Name + ".weight", a[1], a[0], a[2], a[2]);
+                        break;
+                    case LayerMemberKind.BatchNorm2d:
+                        BatchNormShapes(w, member.Name, a[0]);
+                        break;
+                    case LayerMemberKind.Downsample:
+                        Shape(w, member.Name + ".0.weight", a[1], a[0], "1", "1");
+                        BatchNormShapes(w, member.Name + ".1", a[1]);
                         break;
                     case LayerMemberKind.Linear:
                         Shape(w, member.Name + ".weight", a[1], a[0]);
@@ -150,6 +170,8 @@ namespace Ham.Generators.Emitting
                         w.Line($"    {member.Name}[i].AddExpectedShapes({ItemPrefix(member)}, shapes);");
                         break;
                 }
+
+                if (member.Condition.Length > 0) w.Close();
             }
 
             w.Close();
@@ -161,10 +183,21 @@ namespace Ham.Generators.Emitting
             w.Open("public void CopyTensors(IReadOnlyDictionary<string, Tensor> source, string prefix, string file)");
             foreach (var member in kind.Members)
             {
+                if (member.Condition.Length > 0) w.Open($"if ({member.Name} is not null)");
                 switch (member.Kind)
                 {
                     case LayerMemberKind.Parameter:
                         Copy(w, member.Name, member.Name);
+                        break;
+                    case LayerMemberKind.Conv2d:
+                        Copy(w, member.Name + ".weight!", member.Name + ".weight");
+                        break;
+                    case LayerMemberKind.BatchNorm2d:
+                        foreach (var tensor in BatchNormTensors) Copy(w, $"{member.Name}.{tensor}!", $"{member.Name}.{tensor}");
+                        break;
+                    case LayerMemberKind.Downsample:
+                        w.Line($"foreach (var (name, tensor) in {member.Name}.state_dict())");
+                        w.Line($"    LayerTensors.Copy(tensor, source, prefix + \"{member.Name}.\" + name, file);");
                         break;
                     case LayerMemberKind.Linear:
                     case LayerMemberKind.LayerNorm:
@@ -183,6 +216,8 @@ namespace Ham.Generators.Emitting
                         w.Line($"    {member.Name}[i].CopyTensors(source, {ItemPrefix(member)}, file);");
                         break;
                 }
+
+                if (member.Condition.Length > 0) w.Close();
             }
 
             w.Close();
@@ -217,6 +252,21 @@ namespace Ham.Generators.Emitting
             w.Line($"shapes.Add(new KeyShape(prefix + \"{key}\", {shape}));");
         }
 
+        private static readonly string[] BatchNormTensors =
+        {
+            "weight", "bias", "running_mean", "running_var", "num_batches_tracked",
+        };
+
+        // Batch norm: per-channel weight, bias and running statistics, and a scalar step count.
+        private static void BatchNormShapes(CodeWriter w, string name, string channels)
+        {
+            foreach (var tensor in BatchNormTensors)
+            {
+                if (tensor == "num_batches_tracked") Shape(w, $"{name}.{tensor}");
+                else Shape(w, $"{name}.{tensor}", channels);
+            }
+        }
+
         // The prefix of item i of a module list: "resblocks.3.".
         private static string ItemPrefix(LayerMemberModel member) => $"prefix + \"{member.Name}.\" + i + \".\"";
 
@@ -232,6 +282,9 @@ namespace Ham.Generators.Emitting
             LayerMemberKind.Linear => "Linear",
             LayerMemberKind.LayerNorm => "LayerNorm",
             LayerMemberKind.PatchConv2d => "Conv2d",
+            LayerMemberKind.Conv2d => "Conv2d",
+            LayerMemberKind.BatchNorm2d => "BatchNorm2d",
+            LayerMemberKind.Downsample => "Sequential",
             LayerMemberKind.Embedding => "Embedding",
             LayerMemberKind.ModuleList => $"ModuleList<{member.Type}>",
             _ => member.Type,
@@ -253,9 +306,16 @@ namespace Ham.Generators.Emitting
                     return $"nn.Conv2d({a[0]}, {a[1]}, kernel_size: {a[2]}, stride: {a[2]}, bias: false)";
                 case LayerMemberKind.Embedding:
                     return $"nn.Embedding({a[0]}, {a[1]})";
+                case LayerMemberKind.Conv2d:
+                    return $"nn.Conv2d({a[0]}, {a[1]}, kernel_size: {a[2]}, stride: {a[3]}, padding: {a[4]}, bias: false)";
+                case LayerMemberKind.BatchNorm2d:
+                    return $"nn.BatchNorm2d({a[0]})";
+                case LayerMemberKind.Downsample:
+                    return $"nn.Sequential(nn.Conv2d({a[0]}, {a[1]}, kernel_size: 1, stride: {a[2]}, bias: false), " +
+                        $"nn.BatchNorm2d({a[1]}))";
                 case LayerMemberKind.ModuleList:
                     return $"new ModuleList<{member.Type}>(Enumerable.Range(0, {member.Count})" +
-                        $".Select(_ => new {member.Type}({string.Join(", ", a)})).ToArray())";
+                        $".Select(i => new {member.Type}({string.Join(", ", a)})).ToArray())";
                 default:
                     return $"new {member.Type}({string.Join(", ", a)})";
             }
