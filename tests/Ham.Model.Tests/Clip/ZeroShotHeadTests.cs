@@ -14,15 +14,16 @@ public sealed class ZeroShotHeadTests
         var (model, _, expected) = ClipParityTests.Load();
         var reference = ClipModel.Normalize(expected["text_features"]);   // [5, E], fixture texts in order
 
-        // Prompts "a photo of a dog." and "a sketch of a giraffe." are fixture texts 0 and 1; "house." is text 2.
-        using var head = ZeroShotHead.Build(model, ClipTokenizer.Default, [".", " house."],
-            ["a photo of a dog{}", "a sketch of a giraffe{}", "an art painting of a{}"], CPU);
+        // With class name "." the three prompts are fixture texts 0, 1 and 2; "!" makes a second, other row.
+        using var head = ZeroShotHead.Build(model, ClipTokenizer.Default, [".", "!"],
+            ["a photo of a dog{}", "a sketch of a giraffe{}", "an art painting of a house{}"], CPU);
         using var single = ZeroShotHead.Build(model, ClipTokenizer.Default, ["dog"], ["a photo of a {}."], CPU);
 
         using var mean = (reference[0] + reference[1] + reference[2]) / 3;
         using var expectedRow = ClipModel.Normalize(mean);
         Assert.Equal(new long[] { 2, 64 }, head.shape);
         Assert.True(ClipParityTests.MaxAbsDifference(head[0], expectedRow) < 1e-5);
+        Assert.True(ClipParityTests.MaxAbsDifference(head[1], expectedRow) > 1e-3);
         Assert.True(ClipParityTests.MaxAbsDifference(single[0], reference[0]) < 1e-5);
         using var norms = head.norm(1);
         Assert.True(ClipParityTests.MaxAbsDifference(norms, ones(2)) < 1e-6);
