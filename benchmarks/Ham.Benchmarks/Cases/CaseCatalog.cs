@@ -25,6 +25,7 @@ public static class CaseCatalog
         "safetensors-read",
         "tokenizer",
         "decode",
+        "augment",
         "resnet18",
         "vit-b16",
     ];
@@ -42,6 +43,7 @@ public static class CaseCatalog
             "safetensors-read" => ReadCases.Safetensors(ScratchFolder),
             "tokenizer" => ReadCases.Tokenizer(),
             "decode" => DataCases.Decode(DataCases.DefaultRoot, stride: 4, [1, Environment.ProcessorCount]),
+            "augment" => DataCases.Augmentation(steps: 20),
             "resnet18" => TrainingCases.ResNet18Throughput(Steps),
             "vit-b16" => TrainingCases.VitB16Throughput(Math.Max(1, Steps / 2)),
             _ => throw new ArgumentException(

@@ -46,6 +46,25 @@ public static class DataCases
         }
     }
 
+    /// <summary>
+    /// What a training step pays for input once the cache holds the decoded images: batch augmentation
+    /// (random resized crop and flip) of 32 cached 128 px images, img/s.
+    /// </summary>
+    public static IEnumerable<Figure> Augmentation(int steps)
+    {
+        const int batch = 32, resolution = 128;
+        using var cached = torch.randint(0, 256, [batch, 3, resolution, resolution], torch.ScalarType.Byte);
+        var random = new Random(0);
+        Augment.RandomResizedCropFlip(cached, random).Dispose();
+        var seconds = Time(() =>
+        {
+            for (var i = 0; i < steps; i++) Augment.RandomResizedCropFlip(cached, random).Dispose();
+        }) / steps;
+        yield return Figure.Now("data", "augment 32 cached 128 px images (Augment.RandomResizedCropFlip)",
+            batch / seconds, "img/s", new { batch, resolution, steps, seconds_per_batch = seconds,
+                threads = torch.get_num_threads() });
+    }
+
     private static IEnumerable<Figure> Rates(string name, int images, long bytes, double seconds, int threads)
     {
         var details = new { images, bytes, seconds, threads, torch_threads = torch.get_num_threads() };
