@@ -56,7 +56,7 @@ public sealed class TrainingUnitTests
         Step(second, restored);
 
         foreach (var (name, tensor) in first.state_dict())
-            Assert.True(tensor.equal(second.state_dict()[name]), name);
+            Assert.True(tensor.equal(second.state_dict()[name]).all().item<bool>(), name);
     }
 
     [Fact]
