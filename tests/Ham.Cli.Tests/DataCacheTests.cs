@@ -27,7 +27,8 @@ public sealed class DataCacheTests
                     wide[x, y] = x < 4 ? new Rgb24(255, 0, 0) : x < 8 ? new Rgb24(0, 255, 0) : new Rgb24(0, 0, 255);
             SavePng(folder.Path("d", "c", "wide.png"), wide);
         }
-        using (var square = new Image<Rgb24>(8, 8, new Rgb24(10, 20, 30))) SavePng(folder.Path("d", "c", "square.png"), square);
+        using (var square = new Image<Rgb24>(8, 8, new Rgb24(10, 20, 30)))
+            SavePng(folder.Path("d", "c", "square.png"), square);
         var data = DomainBedFolder.Scan(folder.Root);
         var reports = new List<DecodeProgress>();
 

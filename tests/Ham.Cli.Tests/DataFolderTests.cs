@@ -21,7 +21,8 @@ public sealed class DataFolderTests
         Assert.Equal(["art", "photo"], data.Domains);
         Assert.Equal(["Zebra", "dog"], data.Classes);
         Assert.Equal(
-            ["art/Zebra/z.jpg", "art/dog/a.png", "art/dog/b.jpg", "photo/Zebra/z.jpg", "photo/dog/a.png", "photo/dog/b.jpg"],
+            ["art/Zebra/z.jpg", "art/dog/a.png", "art/dog/b.jpg",
+                "photo/Zebra/z.jpg", "photo/dog/a.png", "photo/dog/b.jpg"],
             data.Items.Select(i => i.RelativePath));
         Assert.Equal([0, 1, 1, 0, 1, 1], data.Items.Select(i => i.Label));
         Assert.Equal([0, 0, 0, 1, 1, 1], data.Items.Select(i => i.Domain));

@@ -109,6 +109,7 @@ public sealed class DataSplitTests
         Assert.Equal(data.IndicesOfDomain(1), first.Train(1).Concat(first.Validation(1)).Order());
         Assert.Equal(data.IndicesOfDomain(0), first.Test(0));
         Assert.Equal(first.Validation(0), again.Validation(0));
-        Assert.NotEqual(first.Validation(0).Concat(first.Validation(1)), other.Validation(0).Concat(other.Validation(1)));
+        Assert.NotEqual(first.Validation(0).Concat(first.Validation(1)),
+            other.Validation(0).Concat(other.Validation(1)));
     }
 }

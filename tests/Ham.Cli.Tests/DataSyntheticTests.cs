@@ -12,7 +12,8 @@ public sealed class DataSyntheticTests
     private static string Fingerprint(string root) =>
         Convert.ToHexString(SHA256.HashData(Directory.GetFiles(root, "*", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal)
-            .SelectMany(f => System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(root, f)).Concat(File.ReadAllBytes(f)))
+            .SelectMany(f => System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(root, f))
+                .Concat(File.ReadAllBytes(f)))
             .ToArray()));
 
     [Fact]

@@ -93,9 +93,9 @@ public sealed class BackboneTests
         model.RecomputeBatchNormStatistics(batches);
 
         // bn1 sees conv1's output; its running mean is the mean of the per-batch channel means.
-        var conv1 = model.named_modules().Single(m => m.name == "conv1").module as nn.Module<torch.Tensor, torch.Tensor>;
+        var conv1 = (nn.Module<torch.Tensor, torch.Tensor>)model.named_modules().Single(m => m.name == "conv1").module;
         using var noGrad = no_grad();
-        var perBatch = batches.Select(b => conv1!.call(b).mean([0, 2, 3])).ToList();
+        var perBatch = batches.Select(b => conv1.call(b).mean([0, 2, 3])).ToList();
         var expected = stack(perBatch).mean([0]);
         var runningMean = model.state_dict()["bn1.running_mean"];
         Assert.True(allclose(runningMean, expected, rtol: 1e-4, atol: 1e-5), "bn1.running_mean is not the average");

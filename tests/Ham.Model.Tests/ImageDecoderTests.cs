@@ -62,7 +62,8 @@ public sealed class ImageDecoderTests : IDisposable
     public void Sixteen_bit_png_becomes_eight_bit()
     {
         using var source = new Image<Rgb48>(4, 4, new Rgb48(65535, 32896, 0));
-        var path = Save("deep.png", source, new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Rgb });
+        var encoder = new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Rgb };
+        var path = Save("deep.png", source, encoder);
 
         using var image = ImageDecoder.Decode(path);
 

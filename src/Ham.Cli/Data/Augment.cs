@@ -39,7 +39,8 @@ public static class Augment
             theta[b * 6 + 5] = (float)centerY;
         }
 
-        var images = batch.dtype == ScalarType.Byte ? batch.to(ScalarType.Float32).div_(255f) : batch.to(ScalarType.Float32);
+        var images = batch.to(ScalarType.Float32);
+        if (batch.dtype == ScalarType.Byte) images = images.div_(255f);
         var affine = tensor(theta, [count, 2, 3], device: batch.device);                 // [B, 2, 3]
         var grid = nn.functional.affine_grid(affine, batch.shape, align_corners: false);  // [B, S, S, 2]
         var output = nn.functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border,

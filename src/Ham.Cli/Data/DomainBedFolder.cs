@@ -2,7 +2,8 @@ using System.Text;
 
 namespace Ham.Cli.Data;
 
-/// <summary>Reads a data set in DomainBed's folder layout: <c>root/&lt;domain&gt;/&lt;class&gt;/&lt;image&gt;</c>.</summary>
+/// <summary>Reads a data set in DomainBed's folder layout:
+/// <c>root/&lt;domain&gt;/&lt;class&gt;/&lt;image&gt;</c>.</summary>
 public static class DomainBedFolder
 {
     /// <summary>File name endings read as images (case-insensitive); other files are skipped and counted.</summary>

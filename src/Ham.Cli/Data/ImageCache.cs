@@ -31,7 +31,8 @@ public static class ImageCache
         Action<DecodeProgress>? progress = null, int? threads = null, Device? device = null, int reportEvery = 256,
         CancellationToken cancellation = default)
     {
-        if (resolution < 1) throw new ArgumentOutOfRangeException(nameof(resolution), $"resolution {resolution} must be >= 1");
+        if (resolution < 1)
+            throw new ArgumentOutOfRangeException(nameof(resolution), $"resolution {resolution} must be >= 1");
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"threads {threads} must be >= 1");
 
         var imageBytes = 3 * resolution * resolution;

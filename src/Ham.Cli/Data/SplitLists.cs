@@ -127,8 +127,9 @@ public static class SplitLists
     }
 
     /// <summary>
-    /// DomainBed's split: per domain, a seeded shuffle holds out ⌊<paramref name="holdout"/>·N⌋ images as validation
-    /// and trains on the rest; the test list of a domain is the whole domain. Index lists are sorted ascending.
+    /// DomainBed's split: per domain, a seeded shuffle holds out ⌊<paramref name="holdout"/>·N⌋ images as
+    /// validation and trains on the rest; the test list of a domain is the whole domain. Index lists are sorted
+    /// ascending.
     /// </summary>
     public static DataSplits Random(DomainDataset data, int seed, double holdout = 0.2)
     {

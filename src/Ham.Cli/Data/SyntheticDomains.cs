@@ -38,7 +38,8 @@ public static class SyntheticDomains
     {
         options ??= new SyntheticOptions();
         if (options.ImagesPerClass < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), $"ImagesPerClass {options.ImagesPerClass} must be >= 1");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"ImagesPerClass {options.ImagesPerClass} must be >= 1");
         if (options.Size < 16)
             throw new ArgumentOutOfRangeException(nameof(options), $"Size {options.Size} must be >= 16 pixels");
 
@@ -81,7 +82,8 @@ public static class SyntheticDomains
         var random = new Random(HashCode32(seed, domain, cls, index));
         using var image = Render(Domains[domain], cls, size, random);
         var jpeg = Domains[domain] is "photo" or "painting";
-        var path = Path.Combine(root, Domains[domain], Classes[cls], $"{Classes[cls]}_{index:D3}.{(jpeg ? "jpg" : "png")}");
+        var file = $"{Classes[cls]}_{index:D3}.{(jpeg ? "jpg" : "png")}";
+        var path = Path.Combine(root, Domains[domain], Classes[cls], file);
         using var stream = File.Create(path);
         if (jpeg) image.Save(stream, new JpegEncoder { Quality = 90 });
         else image.Save(stream, new PngEncoder());
@@ -188,7 +190,8 @@ public static class SyntheticDomains
         var coverage = new float[size, size];
         for (var sy = 0; sy < samples.GetLength(0); sy++)
             for (var sx = 0; sx < samples.GetLength(1); sx++)
-                if (samples[sy, sx]) coverage[sy / Supersampling, sx / Supersampling] += 1f / (Supersampling * Supersampling);
+                if (samples[sy, sx])
+                    coverage[sy / Supersampling, sx / Supersampling] += 1f / (Supersampling * Supersampling);
         return coverage;
     }
 
@@ -268,7 +271,8 @@ public static class SyntheticDomains
         Fill(pixels, RandomColour(random, 0.3f, 0.8f));
         for (var blob = 0; blob < 12; blob++)
         {
-            var (bx, by, br) = (random.NextDouble() * size, random.NextDouble() * size, size * (0.05 + 0.15 * random.NextDouble()));
+            var (bx, by) = (random.NextDouble() * size, random.NextDouble() * size);
+            var br = size * (0.05 + 0.15 * random.NextDouble());
             var colour = RandomColour(random, 0.2f, 0.9f);
             for (var y = 0; y < size; y++)
             {

@@ -9,10 +9,10 @@ namespace Ham.Model.Backbones;
 /// <summary>
 /// ResNet-18 (He et al., 2016) as an image encoder: preprocessed images [B, 3, H, W] -> pooled features [B, 512].
 /// Parameter and buffer names follow torchvision (conv1.weight, bn1.running_var, layer1.0.conv1.weight, ...,
-/// layer4.2.bn2.running_var); there is no classifier. The ONNX model that Ham ships has three blocks in its last
-/// stage (see <see cref="OnnxBlocksPerStage"/>), so layer4.2 exists; the class keeps the name it is known by. Batch norm is real BatchNorm2d with running statistics, so the
-/// network can be fine-tuned and its statistics recomputed after a merge.
-/// Shape letters: B batch, C channels, H/W height/width.
+/// layer4.2.bn2.running_var); there is no classifier. The ONNX model that Ham ships has three blocks in its last stage
+/// (see <see cref="OnnxBlocksPerStage"/>), so layer4.2 exists; the class keeps the name it is known by. Batch norm is
+/// real BatchNorm2d with running statistics, so the network can be fine-tuned and its statistics recomputed after a
+/// merge. Shape letters: B batch, C channels, H/W height/width.
 /// </summary>
 public sealed class ResNet18 : Module<Tensor, Tensor>
 {
@@ -106,10 +106,11 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
 
     /// <summary>
     /// One group per residual unit: the stem (conv1, bn1), then each basic block (layer1.0 ... layer4.2, with its
-    /// shortcut), 10 groups of trainable parameters for the ONNX layout (conv weights, batch-norm weight and bias). Blocks rather than
-    /// single conv layers: a block is the unit that adds into the residual stream, as a transformer's resblock is
-    /// for CLIP, and a per-layer split would give the 1×1 shortcut convs groups too small to align or weigh on their
-    /// own. Running statistics are buffers, not parameters: they are recomputed after a merge, not merged.
+    /// shortcut), 10 groups of trainable parameters for the ONNX layout (conv weights, batch-norm weight and bias).
+    /// Blocks rather than single conv layers: a block is the unit that adds into the residual stream, as a
+    /// transformer's resblock is for CLIP, and a per-layer split would give the 1×1 shortcut convs groups too small to
+    /// align or weigh on their own. Running statistics are buffers, not parameters: they are recomputed after a merge,
+    /// not merged.
     /// </summary>
     public IReadOnlyList<ParameterGroup> ParameterGroups
     {

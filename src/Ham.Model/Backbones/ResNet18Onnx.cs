@@ -18,11 +18,13 @@ namespace Ham.Model.Backbones;
 /// </summary>
 public static class ResNet18Onnx
 {
-    /// <summary>Where the build puts the model: DnnImageModels/ResNet18Onnx/ResNet18.onnx beside the assembly.</summary>
+    /// <summary>Where the build puts the model: DnnImageModels/ResNet18Onnx/ResNet18.onnx beside the
+    /// assembly.</summary>
     public static string DefaultPath { get; } =
         Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
 
-    /// <summary>Loads the model at <see cref="DefaultPath"/>; FileNotFoundException naming the path if absent.</summary>
+    /// <summary>Loads the model at <see cref="DefaultPath"/>; FileNotFoundException naming the path if
+    /// absent.</summary>
     public static ResNet18 LoadDefault(Device device) => Load(DefaultPath, device);
 
     /// <summary>
@@ -88,7 +90,8 @@ public static class ResNet18Onnx
         return (tracer.Trace(), tracer.BlocksPerStage);
     }
 
-    /// <summary>Walks the graph from its input and names each Conv and BatchNormalization as torchvision does.</summary>
+    /// <summary>Walks the graph from its input and names each Conv and BatchNormalization as torchvision
+    /// does.</summary>
     private sealed class GraphTracer(string path, GraphProto graph)
     {
         private readonly Dictionary<string, TensorProto> initializers =
@@ -172,7 +175,8 @@ public static class ResNet18Onnx
         private string Conv(NodeProto node, string name, int kernel)
         {
             if (node.Input.Count != 2) throw Bad($"{name}: Conv {node.Name} has a bias; expected none");
-            if (KernelSide(node) != kernel) throw Bad($"{name}: Conv {node.Name} kernel {KernelSide(node)}, expected {kernel}");
+            if (KernelSide(node) != kernel)
+                throw Bad($"{name}: Conv {node.Name} kernel {KernelSide(node)}, expected {kernel}");
             var group = node.Attribute.FirstOrDefault(a => a.Name == "group")?.I ?? 1;
             if (group != 1) throw Bad($"{name}: Conv {node.Name} has group {group}, expected 1");
             Add($"{name}.weight", node.Input[1]);
@@ -206,7 +210,7 @@ public static class ResNet18Onnx
         {
             var raw = proto.RawData.Span;
             if (raw.Length != count * sizeof(float))
-                throw Bad($"{key}: initializer {proto.Name} holds {raw.Length} bytes, expected {count * sizeof(float)}");
+                throw Bad($"{key}: initializer {proto.Name} holds {raw.Length} bytes, expected {count * 4}");
             return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray();
         }
 

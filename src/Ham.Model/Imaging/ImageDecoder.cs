@@ -73,7 +73,8 @@ public static class ImageDecoder
             var info = Image.Identify(SingleThreaded, bytes, out var format);
             if (info is null || format is null)
                 throw new InvalidDataException(
-                    $"{name}: not a readable image ({bytes.Length} bytes; expected JPEG, PNG, BMP, GIF, WebP, TIFF, ...)");
+                    $"{name}: not a readable image ({bytes.Length} bytes; expected JPEG, PNG, BMP, GIF, WebP, " +
+                    "TIFF, ...)");
             return (info, format);
         }
         catch (Exception e) when (e is InvalidImageContentException or ImageFormatException
