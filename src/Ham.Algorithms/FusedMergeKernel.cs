@@ -50,6 +50,9 @@ internal static unsafe class FusedMergeKernel
         }
         if (outcome.Undecided.Count > 0) pass.Decide(outcome.Undecided, outcome.Total < 0 ? -1f : 1f);
 
+        // The pass read and wrote through raw addresses: keep the tensors alive (and undisposed) until here.
+        GC.KeepAlive(theta0);
+        GC.KeepAlive(thetas);
         var result = outputType == torch.ScalarType.Float32 ? output : output.to(outputType);
         return result.MoveToOuterDisposeScope();
     }
@@ -81,12 +84,17 @@ internal static unsafe class FusedMergeKernel
             return thresholds;
         }
         var rank = size - keep + 1;
+        if (size <= ChunkSize)
+        {
+            for (var k = 0; k < count; k++) thresholds[k] = SmallThreshold(theta0, thetas[k], size, rank);
+            return thresholds;
+        }
         var brackets = thetas.Select(theta => Bracket(theta0, theta, size, rank)).ToArray();
         var below = new long[count];
         var inside = Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray();
         var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
         Parallel.For(0, chunks, Parallelism(),
-            () => (Below: new long[count],
+            () => (Below: new long[count], Buffer: new float[ChunkSize],
                 Inside: Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray()),
             (chunk, _, partial) =>
             {
@@ -97,15 +105,37 @@ internal static unsafe class FusedMergeKernel
                 {
                     var p = (float*)thetas[k];
                     var (lo, hi) = brackets[k];
-                    var list = partial.Inside[k];
                     var under = 0L;
-                    for (var i = start; i < end; i++)
+                    var collected = 0;
+                    var buffer = partial.Buffer;
+                    var i = start;
+                    if (Vector.IsHardwareAccelerated)
+                    {
+                        var loVector = new Vector<float>(lo);
+                        var hiVector = new Vector<float>(hi);
+                        var underLanes = Vector<int>.Zero;
+                        for (; i + Vector<float>.Count <= end; i += Vector<float>.Count)
+                        {
+                            var magnitude = Vector.Abs(Unsafe.ReadUnaligned<Vector<float>>(p + i) -
+                                                       Unsafe.ReadUnaligned<Vector<float>>(p0 + i));
+                            // Comparison lanes are −1 where true.
+                            underLanes -= Vector.LessThan(magnitude, loVector);
+                            var within = Vector.GreaterThanOrEqual(magnitude, loVector) &
+                                         Vector.LessThanOrEqual(magnitude, hiVector);
+                            if (Vector.EqualsAll(within, Vector<int>.Zero)) continue;
+                            for (var lane = 0; lane < Vector<float>.Count; lane++)
+                                if (within[lane] != 0) buffer[collected++] = magnitude[lane];
+                        }
+                        under += Vector.Sum(underLanes);
+                    }
+                    for (; i < end; i++)
                     {
                         var magnitude = MathF.Abs(p[i] - p0[i]);
                         if (magnitude < lo) under++;
-                        else if (magnitude <= hi) list.Add(magnitude);
+                        else if (magnitude <= hi) buffer[collected++] = magnitude;
                     }
                     partial.Below[k] += under;
+                    partial.Inside[k].AddRange(buffer.AsSpan(0, collected));
                 }
                 return partial;
             },
@@ -126,6 +156,16 @@ internal static unsafe class FusedMergeKernel
                 : Threshold(theta0, thetas[k], size, keep);
         }
         return thresholds;
+    }
+
+    // a small tensor's threshold: select among all its magnitudes
+    private static float SmallThreshold(IntPtr theta0, IntPtr theta, long size, long rank)
+    {
+        var magnitudes = new float[size];
+        var p0 = (float*)theta0;
+        var p = (float*)theta;
+        for (var i = 0; i < size; i++) magnitudes[i] = MathF.Abs(p[i] - p0[i]);
+        return QuickSelect(magnitudes, (int)(rank - 1));
     }
 
     // [lo, hi]: sample order statistics 5 standard deviations of a binomial count either side of the target rank
