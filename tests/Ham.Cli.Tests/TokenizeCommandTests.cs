@@ -70,6 +70,14 @@ public sealed class TokenizeCommandTests : IDisposable
         Assert.False(File.Exists(output));
     }
 
+    [Theory]
+    [InlineData("encode")]
+    [InlineData("tokenize")]
+    public void Help_renders_and_exits_zero(string command)
+    {
+        Assert.Equal(0, Run(command, "--help"));
+    }
+
     [Fact]
     public void Missing_options_are_a_usage_error()
     {

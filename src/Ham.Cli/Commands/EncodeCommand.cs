@@ -31,11 +31,11 @@ public sealed class EncodeCommand : Command<EncodeCommand.Settings>
         public string? Config { get; init; }
 
         [CommandOption("--pixel-values <FILE>")]
-        [Description("safetensors file holding 'pixel_values' [B, 3, H, W] (preprocessed).")]
+        [Description("safetensors file holding 'pixel_values' [[B, 3, H, W]] (preprocessed).")]
         public string? PixelValues { get; init; }
 
         [CommandOption("--input-ids <FILE>")]
-        [Description("safetensors file holding 'input_ids' [T, L] int64 (may be the --pixel-values file).")]
+        [Description("safetensors file holding 'input_ids' [[T, L]] int64 (may be the --pixel-values file).")]
         public string? InputIds { get; init; }
 
         [CommandOption("--images <PATH>")]
