@@ -149,6 +149,7 @@ public sealed record WiseFt(double Alpha = 0.5) : MergeMethod
 /// RHM, redundancy-aware historical model merging: the candidates are all K × N snapshots; per parameter group
 /// w_i = 1/Σ_j max(0, cos(τ_i, τ_j)), normalized; trim to density, elect sign by the weighted sum of the kept
 /// values, weighted disjoint mean of the agreeing ones, θ = θ0 + λ τ_merged. With uniform weights it is TIES.
+/// The "no history" ablation is the caller's: pass only each model's last snapshot as the candidates.
 /// </summary>
 /// <param name="Density">Fraction of each candidate's entries kept by magnitude.</param>
 /// <param name="Lambda">λ, the scale of the merged task vector.</param>

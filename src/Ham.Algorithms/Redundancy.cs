@@ -15,8 +15,9 @@ public static class Redundancy
     {
         using var scope = torch.NewDisposeScope();
         var computeType = Tensors.ComputeType(models.Select(m => m.dtype).Append(pretrained.dtype));
-        var taskVectors = models.Select(m => MergeSteps.TaskVector(m, pretrained, computeType).view(1, -1)).ToArray();
-        var stacked = torch.cat(taskVectors, 0);
+        // M x [n] -> [M, n], then τ_i = θ_i − θ0 in place (one temporary of M × n)
+        var stacked = torch.stack(models.Select(m => m.to(computeType).reshape(-1)).ToArray());
+        stacked.sub_(pretrained.to(computeType).reshape(1, -1));
         // [M, n] x [n, M] -> [M, M]
         var gram = stacked.mm(stacked.t()).to(torch.ScalarType.Float64).cpu();
         var result = new double[models.Count, models.Count];
