@@ -30,6 +30,18 @@ public sealed class ClipTokenizerTests
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} texts differ:\n{string.Join("\n", mismatches)}");
     }
 
+    [SharedFact]
+    public void Encoding_from_many_threads_gives_the_reference_ids()
+    {
+        var rows = Fixture();
+        var fresh = ClipTokenizer.Default.WithFtfy(false);
+
+        var results = new int[rows.Count][];
+        Parallel.For(0, rows.Count * 4, i => results[i % rows.Count] = fresh.Encode(rows[i % rows.Count].Text));
+
+        Assert.All(Enumerable.Range(0, rows.Count), i => Assert.Equal(rows[i].Ids, results[i]));
+    }
+
     [Fact]
     public void Embedded_vocabulary_has_the_reference_special_ids()
     {
@@ -94,9 +106,11 @@ public sealed class ClipTokenizerTests
         try
         {
             CultureInfo.CurrentCulture = new CultureInfo("tr-TR");
-            Assert.Equal(Tokenizer.Encode("house"), Tokenizer.Encode("HOUSE"));
+            // Turkish culture lower-cases 'I' to dotless 'ı'; Python and CLIP give 'i'.
+            Assert.Equal(Tokenizer.Encode("living in india"), Tokenizer.Encode("LIVING IN INDIA"));
             Assert.Equal(Tokenizer.Encode("i\u0307"), Tokenizer.Encode("\u0130"));
             Assert.Equal("title", PythonText.Lower("TITLE"));
+            Assert.Equal("ıi", "Iİ".ToLower(CultureInfo.CurrentCulture));
         }
         finally
         {
