@@ -294,4 +294,23 @@ public sealed class SafetensorsTests
         Assert.Contains("'b'", error.Message);
         Assert.Contains(path, error.Message);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(12)]
+    [InlineData(1 << 30)]
+    public void Chunked_copies_keep_every_byte(long chunkBytes)
+    {
+        // Real tensors are chunked at 1 GB; small chunks exercise the same loop on a small tensor.
+        using var original = torch.arange(15, dtype: torch.ScalarType.Float32).reshape(5, 3) * 1.5;
+        using var stream = new MemoryStream();
+
+        TensorBytes.WriteTo(original, stream, chunkBytes);
+        using var copy = torch.empty(5, 3);
+        TensorBytes.CopyInto(copy, stream.ToArray(), chunkBytes);
+
+        Assert.Equal(60, stream.Length);
+        Assert.True(original.eq(copy).all().item<bool>());
+    }
 }
