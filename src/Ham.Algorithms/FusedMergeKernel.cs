@@ -57,6 +57,69 @@ internal static unsafe class FusedMergeKernel
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Whether <see cref="Gram"/> applies: CPU float32 inputs, few enough candidates.</summary>
+    public static bool GramApplies(torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models) =>
+        models.Count <= 16 && Applies(new GeneralizedTaskArithmetic(), pretrained, models);
+
+    // G_ij = Σ_n τ_i τ_j, τ = θ − θ0 computed on the fly; float lanes within a chunk, float64 across chunks
+    public static double[,] Gram(torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models)
+    {
+        using var scope = torch.NewDisposeScope();
+        var theta0 = pretrained.contiguous();
+        var thetas = models.Select(m => m.contiguous()).ToArray();
+        var size = theta0.numel();
+        var count = thetas.Length;
+        var theta0Address = Address(theta0);
+        var addresses = thetas.Select(Address).ToArray();
+        var pairs = count * (count + 1) / 2;
+        var sums = new double[pairs];
+        var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
+        Parallel.For(0, chunks, Parallelism(), () => new double[pairs], (chunk, _, partial) =>
+        {
+            var start = (long)chunk * ChunkSize;
+            GramChunk(theta0Address, addresses, start, Math.Min(size, start + ChunkSize), partial);
+            return partial;
+        }, partial =>
+        {
+            lock (sums)
+                for (var p = 0; p < pairs; p++) sums[p] += partial[p];
+        });
+        GC.KeepAlive(theta0);
+        GC.KeepAlive(thetas);
+
+        var gram = new double[count, count];
+        for (int i = 0, p = 0; i < count; i++)
+        for (var j = i; j < count; j++, p++)
+            gram[i, j] = gram[j, i] = sums[p];
+        return gram;
+    }
+
+    private static void GramChunk(IntPtr theta0, IntPtr[] thetas, long start, long end, double[] sums)
+    {
+        var count = thetas.Length;
+        var pairs = count * (count + 1) / 2;
+        var p0 = (float*)theta0;
+        var sources = stackalloc float*[count];
+        for (var k = 0; k < count; k++) sources[k] = (float*)thetas[k];
+        var taus = stackalloc Vector<float>[count];
+        var lanes = stackalloc Vector<float>[pairs];
+        for (var p = 0; p < pairs; p++) lanes[p] = Vector<float>.Zero;
+        var i = start;
+        for (; i + Vector<float>.Count <= end; i += Vector<float>.Count)
+        {
+            var baseline = Unsafe.ReadUnaligned<Vector<float>>(p0 + i);
+            for (var k = 0; k < count; k++) taus[k] = Unsafe.ReadUnaligned<Vector<float>>(sources[k] + i) - baseline;
+            for (int a = 0, p = 0; a < count; a++)
+            for (var b = a; b < count; b++, p++)
+                lanes[p] += taus[a] * taus[b];
+        }
+        for (var p = 0; p < pairs; p++) sums[p] += Vector.Sum(lanes[p]);
+        for (; i < end; i++)
+            for (int a = 0, p = 0; a < count; a++)
+            for (var b = a; b < count; b++, p++)
+                sums[p] += (double)(sources[a][i] - p0[i]) * (sources[b][i] - p0[i]);
+    }
+
     /// <summary>The radix selection alone, for tests: t = the (n − keep + 1)-th smallest |θ − θ0|.</summary>
     internal static float RadixThreshold(torch.Tensor pretrained, torch.Tensor model, long keep)
     {

@@ -11,7 +11,16 @@ namespace Ham.Algorithms;
 public static class Redundancy
 {
     // G_ij = ⟨τ_i, τ_j⟩ over one tensor, τ_i = θ_i − θ0, accumulated in float64
-    public static double[,] Gram(torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models)
+    public static double[,] Gram(torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models, string key = "tensor")
+    {
+        for (var k = 0; k < models.Count; k++) Tensors.RequireShape(models[k], pretrained, key, $"candidate {k}");
+        return FusedMergeKernel.GramApplies(pretrained, models)
+            ? FusedMergeKernel.Gram(pretrained, models)
+            : StackedGram(pretrained, models);
+    }
+
+    // G = T Tᵀ with T the [M, n] stack of task vectors, on any device
+    internal static double[,] StackedGram(torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models)
     {
         using var scope = torch.NewDisposeScope();
         var computeType = Tensors.ComputeType(models.Select(m => m.dtype).Append(pretrained.dtype));
@@ -85,7 +94,7 @@ public static class Redundancy
         {
             var gram = new double[models.Count, models.Count];
             foreach (var key in group.Keys)
-                gram = Add(gram, Gram(pretrained[key], models.Select(m => m[key]).ToArray()));
+                gram = Add(gram, Gram(pretrained[key], models.Select(m => m[key]).ToArray(), key));
             weights[group.Name] = Weights(gram);
         }
         return weights;

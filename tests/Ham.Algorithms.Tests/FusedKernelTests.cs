@@ -83,6 +83,24 @@ public sealed class FusedKernelTests
     }
 
     [Fact]
+    public void Fused_gram_equals_the_stacked_gram()
+    {
+        Gen.Select(Size, Gen.Int[1, 5], Gen.Int[0, int.MaxValue]).Sample((size, count, seed) =>
+        {
+            var generator = new torch.Generator((ulong)seed);
+            using var pretrained = torch.randn(size, generator: generator);
+            var models = Enumerable.Range(0, count)
+                .Select(_ => pretrained + torch.randn(size, generator: generator).mul_(0.01)).ToArray();
+            var fused = FusedMergeKernel.Gram(pretrained, models);
+            var stacked = Redundancy.StackedGram(pretrained, models);
+            for (var i = 0; i < count; i++)
+            for (var j = 0; j < count; j++)
+                Assert.True(Math.Abs(fused[i, j] - stacked[i, j]) <= 1e-4 * Math.Sqrt(fused[i, i] * fused[j, j]),
+                    $"G[{i}, {j}]: fused {fused[i, j]}, stacked {stacked[i, j]}");
+        }, iter: 30);
+    }
+
+    [Fact]
     public void Fused_kernel_names_the_key_of_a_nan()
     {
         using var pretrained = torch.zeros(100_000);

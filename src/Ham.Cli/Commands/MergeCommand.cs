@@ -228,8 +228,8 @@ public static class StreamedMerge
             foreach (var key in group.Keys)
             {
                 using var scope = torch.NewDisposeScope();
-                gram = Redundancy.Add(gram, Redundancy.Gram(pretrained.Read(key), models.Select(m => m.Read(key))
-                    .ToArray()));
+                var candidates = models.Select(m => m.Read(key)).ToArray();
+                gram = Redundancy.Add(gram, Redundancy.Gram(pretrained.Read(key), candidates, key));
             }
             var weights = Redundancy.Weights(gram);
             foreach (var key in group.Keys) byKey[key] = weights;
