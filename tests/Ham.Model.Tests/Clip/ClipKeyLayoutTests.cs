@@ -229,4 +229,26 @@ public sealed class ClipKeyLayoutTests
 
         Assert.Contains(path, error.Message);
     }
+
+    [Fact]
+    public void Vision_tower_alone_trains_every_parameter()
+    {
+        var config = new ClipConfig(8, 16, 2, 64, 8, 2, 5, 20, 64, 1, 1);
+        manual_seed(2);
+        using var model = new ClipModel(config);
+        var visual = model.Visual;
+        visual.train();
+        using var pixels = randn(3, 3, 16, 16);
+
+        using var features = visual.forward(pixels);
+        using var loss = features.square().sum();
+        loss.backward();
+
+        Assert.Equal(new long[] { 3, 8 }, features.shape);
+        Assert.All(visual.named_parameters(), pair =>
+        {
+            Assert.NotNull(pair.parameter.grad);
+            Assert.True(pair.parameter.grad!.abs().sum().item<float>() > 0, $"{pair.name} got no gradient");
+        });
+    }
 }
