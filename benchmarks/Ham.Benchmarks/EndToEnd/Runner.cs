@@ -19,7 +19,7 @@ public static class Runner
         ("memcopy.py", [], "memcopy"),
         ("ties_fusion_style.py", [], "merge-memory:ties"),
         ("training.py", ["resnet18"], "resnet18"),
-        ("training.py", ["vit_b16", "2"], "vit-b16"),
+        ("training.py", ["vit_b16", "1"], "vit-b16"),
     ];
 
     public static int Run(string[] arguments)
@@ -32,6 +32,7 @@ public static class Runner
                      ?? Path.Combine(Repository.Root, "benchmarks", "results", $"{stamp}.jsonl");
         bool Selected(string name) => only.Length == 0 || only.Any(name.StartsWith);
 
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var machine = Machine.Current();
         Console.WriteLine($"machine: {machine}; load {Machine.LoadAverage():F2}");
         var figures = new List<Figure>();
@@ -41,7 +42,7 @@ public static class Runner
         {
             Console.WriteLine($"case {name} (load {Machine.LoadAverage():F2})");
             var (fileName, childArguments) = ChildProcess.Self(["case", name]);
-            Collect(name, ChildProcess.Run(fileName, childArguments, CaseTimeout), figures, failures);
+            Collect(name, ChildProcess.Run(fileName, childArguments, CaseTimeout), figures, failures, output);
         }
 
         foreach (var method in MergeCases.Methods.Keys.Where(m => Selected($"ham-merge:{m}")))
@@ -49,7 +50,9 @@ public static class Runner
             Console.WriteLine($"ham merge --method {method} (load {Machine.LoadAverage():F2})");
             try
             {
-                figures.AddRange(HamMergeCli.Run(method, CaseTimeout));
+                var cli = HamMergeCli.Run(method, CaseTimeout);
+                figures.AddRange(cli);
+                File.AppendAllLines(output, cli.Select(f => f.ToLine()));
             }
             catch (Exception e) when (e is InvalidOperationException or FileNotFoundException)
             {
@@ -65,12 +68,10 @@ public static class Runner
                                   $"(load {Machine.LoadAverage():F2})");
                 var path = Path.Combine(Repository.AnchorsFolder, script);
                 Collect(script, ChildProcess.Run(python, [path, .. scriptArguments], CaseTimeout), figures,
-                    failures);
+                    failures, output);
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        File.AppendAllLines(output, figures.Select(f => f.ToLine()));
         Console.WriteLine();
         Console.WriteLine(Tables.Markdown(figures, machine));
         Console.WriteLine($"figures appended to {output}");
@@ -78,9 +79,12 @@ public static class Runner
         return failures.Count == 0 ? 0 : 1;
     }
 
-    private static void Collect(string name, ChildProcess.Result result, List<Figure> figures, List<string> failures)
+    // Figures are appended to the file as each case ends, so that an interrupted run keeps what it measured.
+    private static void Collect(string name, ChildProcess.Result result, List<Figure> figures, List<string> failures,
+        string output)
     {
         figures.AddRange(result.Figures);
+        File.AppendAllLines(output, result.Figures.Select(f => f.ToLine()));
         if (result.ExitCode != 0)
             failures.Add($"{name} exited with {result.ExitCode}: {result.ErrorTail}");
     }
