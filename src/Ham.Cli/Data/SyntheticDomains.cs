@@ -132,9 +132,9 @@ public static class SyntheticDomains
     /// <summary>Where a shape sits: center and radius in pixels, rotation in radians.</summary>
     private sealed record Placement(double CenterX, double CenterY, double Radius, double Angle);
 
-    private const int Supersampling = 3;
+    private const int Supersampling = 2;
 
-    // The shape sampled at 3×3 points per pixel: [size·3, size·3] inside flags.
+    // The shape sampled at 2×2 points per pixel: [size·2, size·2] inside flags.
     private static bool[,] Mask(int cls, Placement shape, int size)
     {
         var n = size * Supersampling;
@@ -183,7 +183,7 @@ public static class SyntheticDomains
         return result;
     }
 
-    // Fraction of each pixel's samples that are set: [size·3, size·3] -> [size, size].
+    // Fraction of each pixel's samples that are set: [size·2, size·2] -> [size, size].
     private static float[,] Coverage(bool[,] samples)
     {
         var size = samples.GetLength(0) / Supersampling;
