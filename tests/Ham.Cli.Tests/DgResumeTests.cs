@@ -16,7 +16,7 @@ public sealed class DgResumeTests
     public void A_run_stopped_mid_training_and_resumed_equals_an_uninterrupted_run()
     {
         using var folder = new DataTestFolder();
-        var data = TrainingFixtures.SyntheticData(folder, imagesPerClass: 8);
+        var data = TrainingFixtures.SyntheticData(folder, imagesPerClass: 5);
         var options = TrainingFixtures.Recipe(data, Methods, steps: 8) with { EvalEvery = 3, SnapshotEvery = 4 };
         var quiet = new PlainProgress(TimeSpan.FromMinutes(10));
 

@@ -56,6 +56,18 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         [Description("Source training images to recompute batch-norm statistics on after a merge (default 512)")]
         public int? BatchNormImages { get; init; }
 
+        [CommandOption("--lambdas <LIST>")]
+        [Description("λ grid of TIES and RHM (ham), chosen on source validation (default 0.5,1,1.5)")]
+        public string? Lambdas { get; init; }
+
+        [CommandOption("--sum-lambdas <LIST>")]
+        [Description("λ grid of task arithmetic and DARE, whose task vectors add up (default 0.3,0.5,0.7,1)")]
+        public string? SumLambdas { get; init; }
+
+        [CommandOption("--densities <LIST>")]
+        [Description("Density grid d of TIES and RHM (default 0.2,0.5)")]
+        public string? Densities { get; init; }
+
         [CommandOption("--batch-norm <MODE>")]
         [Description("Batch norm while training: frozen (default; θ0's running statistics) or train")]
         public string? BatchNorm { get; init; }
@@ -155,6 +167,9 @@ public sealed class DgCommand : Command<DgCommand.Settings>
             EvalEvery = settings.EvalEvery ?? defaults.EvalEvery,
             SnapshotEvery = settings.SnapshotEvery ?? defaults.SnapshotEvery,
             BatchNormImages = settings.BatchNormImages ?? defaults.BatchNormImages,
+            Lambdas = Numbers(settings.Lambdas, "--lambdas") ?? defaults.Lambdas,
+            SumLambdas = Numbers(settings.SumLambdas, "--sum-lambdas") ?? defaults.SumLambdas,
+            Densities = Numbers(settings.Densities, "--densities") ?? defaults.Densities,
             BatchNorm = settings.BatchNorm ?? defaults.BatchNorm,
             RecomputeBatchNorm = settings.RecomputeBatchNorm ?? defaults.RecomputeBatchNorm,
             Backbone = settings.Backbone ?? defaults.Backbone,
@@ -166,6 +181,11 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         var output = settings.Out ?? Path.Combine("runs", $"dg-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         return (options, new RunFiles(output));
     }
+
+    private static List<double>? Numbers(string? text, string option) => List(text)?.Select(item =>
+        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value
+            : throw new ArgumentException($"{option}: '{item}' is not a number")).ToList();
 
     private static List<string>? List(string? text) =>
         text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();

@@ -82,6 +82,10 @@ public static class DgRunner
         if (options.RecomputeBatchNorm is not ("auto" or "always" or "never"))
             throw new ArgumentException(
                 $"--recompute-bn must be auto, always or never, got '{options.RecomputeBatchNorm}'");
+        if (options.Lambdas.Count == 0 || options.SumLambdas.Count == 0 || options.Densities.Count == 0)
+            throw new ArgumentException("--lambdas, --sum-lambdas and --densities need at least one value each");
+        if (options.Densities.Any(d => d is < 0 or > 1))
+            throw new ArgumentOutOfRangeException("--densities", "--densities must lie in [0, 1]");
         if (options.Targets.Count == 0) throw new ArgumentException("--targets: no target domain given");
         if (options.Seeds.Count == 0) throw new ArgumentException("--seeds: no seed given");
         if (options.Methods.Count == 0) throw new ArgumentException("--methods: no method given");
