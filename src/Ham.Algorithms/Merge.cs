@@ -54,9 +54,19 @@ public static class Merge
         if (models.Count == 0 || weights.Count != models.Count)
             throw new ArgumentException($"tensor '{key}': {weights.Count} weights for {models.Count} models");
         for (var k = 0; k < models.Count; k++) Tensors.RequireShape(models[k], pretrained, key, $"model {k}");
+        if (config.Lambda == 0) return Unmerged(key, pretrained, models, outputType);
         return FusedMergeKernel.Applies(config, pretrained, models)
             ? FusedMergeKernel.Merge(config, key, pretrained, models, weights, outputType)
             : Stepwise(config, key, pretrained, models, weights, outputType);
+    }
+
+    // λ = 0: θ = θ0 exactly (θ0 + 0 would turn −0 into +0), after the same input checks
+    private static torch.Tensor Unmerged(string key, torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models,
+        torch.ScalarType outputType)
+    {
+        Tensors.RequireFinite(pretrained, key, "the pretrained model");
+        for (var k = 0; k < models.Count; k++) Tensors.RequireFinite(models[k], key, $"model {k}");
+        return pretrained.to(outputType, copy: true);
     }
 
     /// <summary>The kernel step by step (<see cref="MergeSteps"/>): any device and dtype, and DARE.</summary>

@@ -27,7 +27,7 @@ public sealed class FusedKernelTests
                     torch.ScalarType.Float32);
                 using var difference = (fused - stepwise).abs().max();
                 Assert.True(difference.item<float>() < 1e-5, $"max difference {difference.item<float>()}");
-            }, iter: 40);
+            }, iter: 40, seed: "dSC0fmjyqpm1");
     }
 
     [Fact]
@@ -36,15 +36,17 @@ public sealed class FusedKernelTests
         Gen.Select(Size, Gen.Double[0, 1], Gen.Int[0, int.MaxValue]).Sample((size, density, seed) =>
         {
             // One model against a zero θ0 with λ = 1 and no sign election: the output is the trimmed τ.
+            // Distinct magnitudes (a permutation of 1..n with random signs), so that no entry ties the threshold.
             var generator = new torch.Generator((ulong)seed);
             using var pretrained = torch.zeros(size);
-            using var model = torch.randn(size, generator: generator);
+            using var signs = torch.randint(0, 2, [size], generator: generator).mul_(2).sub_(1);
+            using var model = (torch.randperm(size, generator: generator) + 1).mul(signs).to(torch.ScalarType.Float32);
             var config = new GeneralizedTaskArithmetic(Lambda: 1, Density: density);
             using var trimmed = FusedMergeKernel.Merge(config, "w", pretrained, [model], [1.0],
                 torch.ScalarType.Float32);
             using var nonZero = trimmed.count_nonzero();
             Assert.Equal(MergeSteps.KeptCount(size, density), nonZero.item<long>());
-        }, iter: 40);
+        }, iter: 40, seed: "5YwWErtN61h1");
     }
 
     [Fact]
@@ -63,7 +65,7 @@ public sealed class FusedKernelTests
             Assert.Equal(expected.item<float>(), FusedMergeKernel.RadixThreshold(pretrained, model, keep));
             expected.Dispose();
             index.Dispose();
-        }, iter: 40);
+        }, iter: 40, seed: "edGXwI_Wl6S3");
     }
 
     [Theory]
@@ -97,7 +99,7 @@ public sealed class FusedKernelTests
             for (var j = 0; j < count; j++)
                 Assert.True(Math.Abs(fused[i, j] - stacked[i, j]) <= 1e-4 * Math.Sqrt(fused[i, i] * fused[j, j]),
                     $"G[{i}, {j}]: fused {fused[i, j]}, stacked {stacked[i, j]}");
-        }, iter: 30);
+        }, iter: 30, seed: "3crzCoyVvqr1");
     }
 
     [Fact]

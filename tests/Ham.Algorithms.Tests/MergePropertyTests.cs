@@ -27,13 +27,18 @@ public sealed class MergePropertyTests
                 var merged = Merge.Models(method, pretrained, copies, Groups);
                 Assert.True(MaxDifference(merged, model) < Rounding, $"{method} of {count} copies");
             }
-        }, iter: 60);
+        }, iter: 60, seed: "edGXwI_Wl6S3");
     }
 
     [Fact]
     public void Merge_does_not_depend_on_the_order_of_the_models()
     {
-        Gen.Select(MergeCaseGen, Gen.Double[0, 1], Gen.Int[0, 1000]).Sample((merge, density, shuffleSeed) =>
+        // Values on a grid of 1/64, so that sums of a few of them are exact: a sign sum that is 0 only up to
+        // rounding (1 + 1e-12 − 1) is decided by the summation order in any floating-point TIES, and is excluded.
+        var gridModel = Gen.Int[-64, 64].Array[Shapes.Sum(s => (int)s.Shape.Aggregate(1L, (a, b) => a * b))]
+            .Select(values => FromFlat(values.Select(v => v / 64f).ToArray()));
+        var merges = Gen.Select(gridModel, gridModel.Array[1, 4]);
+        Gen.Select(merges, Gen.Double[0, 1], Gen.Int[0, 1000]).Sample((merge, density, shuffleSeed) =>
         {
             var (pretrained, models) = merge;
             var shuffled = models.ToArray();
@@ -49,7 +54,7 @@ public sealed class MergePropertyTests
                 var reordered = Merge.Models(method, pretrained, shuffled, Groups);
                 Assert.True(MaxDifference(inOrder, reordered) < Rounding, $"{method}");
             }
-        }, iter: 60);
+        }, iter: 60, seed: "3crzCoyVvqr1");
     }
 
     [Fact]
@@ -65,7 +70,7 @@ public sealed class MergePropertyTests
             ];
             foreach (var method in methods)
                 Assert.True(BitIdentical(Merge.Models(method, pretrained, models, Groups), pretrained), $"{method}");
-        }, iter: 40);
+        }, iter: 40, seed: "2Dcyn2OY6mQ2");
     }
 
     [Fact]
@@ -91,7 +96,7 @@ public sealed class MergePropertyTests
             var droppedMagnitudes = values.Where((_, i) => kept[i] == 0).Select(Math.Abs).DefaultIfEmpty(0);
             Assert.True(keptMagnitudes.Min() > droppedMagnitudes.Max());
             Assert.All(kept.Where(v => v != 0), v => Assert.Contains(v, values));
-        }, iter: 300);
+        }, iter: 300, seed: "dSC0fmjyqpm1");
     }
 
     [Theory]
@@ -148,7 +153,7 @@ public sealed class MergePropertyTests
             var without = Merge.Models(method, pretrained, models, Groups);
             var with = Merge.Models(method, pretrained, duplicated, Groups);
             Assert.True(MaxDifference(without, with) < Rounding);
-        }, iter: 60);
+        }, iter: 60, seed: "5YwWErtN61h1");
     }
 
     [Fact]
@@ -179,7 +184,7 @@ public sealed class MergePropertyTests
             if (models.Length == 1) Merge.Models(new WiseFt(0.3), pretrained, models, Groups);
             Assert.True(BitIdentical(pretrained, pretrainedBefore));
             for (var k = 0; k < models.Length; k++) Assert.True(BitIdentical(models[k], modelsBefore[k]));
-        }, iter: 30);
+        }, iter: 30, seed: "edGXwI_Wl6S3");
     }
 
     private static Dictionary<string, torch.Tensor> Plus(
