@@ -16,8 +16,8 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--data <DIR>")]
-        [Description("Data set (DomainBed layout, or a folder with images/ and splits/); default: ../shared/data/pacs " +
-                     "when found, else generated shapes")]
+        [Description("Data set (DomainBed layout, or a folder with images/ and splits/); default: " +
+                     "../shared/data/pacs when found, else generated shapes")]
         public string? Data { get; init; }
 
         [CommandOption("--out <RUNDIR>")] [Description("Run directory (default runs/demo-<time>)")]
@@ -34,8 +34,9 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
             with { Threads = settings.Threads ?? 0 };
         var files = new RunFiles(settings.Out ?? Path.Combine("runs", $"demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
         Log.Info($"ham demo: data: {description}");
-        Log.Info($"recipe: target {string.Join(", ", options.Targets)}, seed {options.Seeds[0]}, {options.Steps} steps, " +
-                 $"{options.Resolution} px, {options.Batch} images per source and step, Adam lr {options.LearningRate}, " +
+        Log.Info($"recipe: target {string.Join(", ", options.Targets)}, seed {options.Seeds[0]}, " +
+                 $"{options.Steps} steps, {options.Resolution} px, {options.Batch} images per source and step, " +
+                 $"Adam lr {options.LearningRate}, " +
                  $"validation every {options.EvalEvery} steps, snapshots every {options.SnapshotEvery}, " +
                  $"λ grid {string.Join("/", options.Lambdas)} (sums {string.Join("/", options.SumLambdas)}), " +
                  $"d {string.Join("/", options.Densities)}; backbone {options.Backbone}. " +

@@ -116,7 +116,8 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         }
         catch (OperationCanceledException) when (budget is not null)
         {
-            Log.Info($"stopped after {settings.StopAfter} training steps; continue with: ham dg --resume {files.Directory}");
+            Log.Info($"stopped after {settings.StopAfter} training steps; continue with: " +
+                     $"ham dg --resume {files.Directory}");
             return 3;
         }
         ResultTable.Print(results, options.Methods, options.Targets);

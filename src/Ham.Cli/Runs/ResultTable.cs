@@ -20,7 +20,8 @@ public static class ResultTable
         }
         var widths = Enumerable.Range(0, rows[0].Count).Select(c => rows.Max(r => r[c].Length)).ToList();
         foreach (var row in rows)
-            Log.Info(string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))));
+            Log.Info(string.Join("  ",
+                row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))));
     }
 
     /// <summary>Header then one row per method: accuracy in percent per target, the average, and the seeds.</summary>

@@ -32,7 +32,9 @@ public sealed class PlainProgress(TimeSpan interval) : IRunProgress
         {
             if (clock.Elapsed - lastLine < interval && done < total) return;
             lastLine = clock.Elapsed;
-            var left = done > 0 ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done) : (TimeSpan?)null;
+            var left = done > 0
+                ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done)
+                : (TimeSpan?)null;
             Log.Info($"{description}: {done:0}/{total:0}, {imagesPerSecond:0.0} img/s" +
                      (left is { } l ? $", {Format(l)} left" : "") + (status.Length > 0 ? $", {status}" : ""));
         }

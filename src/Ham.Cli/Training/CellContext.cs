@@ -33,7 +33,7 @@ public sealed record CellContext(
     StepBudget? Budget,
     CancellationToken Cancel)
 {
-    /// <summary>Whether merged or averaged weights get their batch-norm statistics recomputed on source images.</summary>
+    /// <summary>Whether merged or averaged weights get batch-norm statistics recomputed on source images.</summary>
     public bool RefreshBatchNorm => Backbone.HasBatchNorm && Options.RecomputeBatchNorm switch
     {
         "always" => true,

@@ -80,11 +80,13 @@ public sealed class CellRunner(CellContext cell)
                 return merges.BestOf(models, [(new TaskArithmetic(1.0), "")], options.SumLambdas,
                     "λ by source validation");
             case "ties":
-                return merges.BestOf(models, densities.Select(d => ((MergeMethod)new Ties(d, 1.0), $"d = {d}")).ToList(),
-                    options.Lambdas, "λ and d by source validation");
+                return merges.BestOf(models,
+                    densities.Select(d => ((MergeMethod)new Ties(d, 1.0), $"d = {d}")).ToList(), options.Lambdas,
+                    "λ and d by source validation");
             case "dare":
                 return merges.BestOf(models,
-                    [(new Dare(options.DareDropRate, cell.Seed, new TaskArithmetic(1.0)), $"p = {options.DareDropRate}")],
+                    [(new Dare(options.DareDropRate, cell.Seed, new TaskArithmetic(1.0)),
+                        $"p = {options.DareDropRate}")],
                     options.SumLambdas, "λ by source validation");
             case "ham" or "ham-no-sae" or "ham-no-opa":
                 return History(outcome, merges, useRedundancy: true,

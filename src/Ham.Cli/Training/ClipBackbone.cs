@@ -70,7 +70,8 @@ public sealed class ClipBackbone : IBackbone
     public Tensor Preprocess(Tensor rgb)
     {
         using var scope = NewDisposeScope();
-        var x = rgb.dtype == ScalarType.Byte ? rgb.to_type(ScalarType.Float32).div(255f) : rgb.to_type(ScalarType.Float32);
+        var x = rgb.to_type(ScalarType.Float32);
+        if (rgb.dtype == ScalarType.Byte) x = x.div(255f);
         if (x.shape[2] != Resolution || x.shape[3] != Resolution)
             x = nn.functional.interpolate(x, [Resolution, Resolution], mode: InterpolationMode.Bicubic,
                 align_corners: false);
@@ -88,7 +89,7 @@ public sealed class ClipBackbone : IBackbone
 
     public void RecomputeBatchNorm(nn.Module<Tensor, Tensor> encoder, IEnumerable<Tensor> batches) { }
 
-    /// <summary>One group per residual attention block; the embeddings and ln_pre, ln_post and proj as two more.</summary>
+    /// <summary>One group per residual attention block; embeddings with ln_pre, and ln_post with proj.</summary>
     private static List<ParameterGroup> BlockGroups(IReadOnlyList<string> keys)
     {
         var groups = new List<(string Name, List<string> Keys)>();

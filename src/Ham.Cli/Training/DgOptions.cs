@@ -33,7 +33,7 @@ public sealed record DgOptions
     public string Device { get; init; } = "cpu";
     // Batch norm while training: "frozen" (running statistics of θ0, DomainBed's way) or "train" (batch statistics).
     public string BatchNorm { get; init; } = "frozen";
-    // Recompute batch-norm statistics on source images after a merge: "auto" (when batch norm trains), "always", "never".
+    // Recompute batch-norm statistics after a merge: "auto" (when batch norm trains), "always", "never".
     public string RecomputeBatchNorm { get; init; } = "auto";
     // Source training images used to recompute batch-norm statistics after a merge.
     public int BatchNormImages { get; init; } = 512;

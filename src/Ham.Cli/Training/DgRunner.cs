@@ -14,7 +14,7 @@ namespace Ham.Cli.Training;
 /// </summary>
 public static class DgRunner
 {
-    /// <summary>Runs (or resumes) the job in <paramref name="files"/>; returns the results of the run's cells.</summary>
+    /// <summary>Runs (or resumes) the job in <paramref name="files"/>; returns the results of its cells.</summary>
     public static List<ResultLine> Run(DgOptions options, RunFiles files, IRunProgress progress,
         StepBudget? budget = null, CancellationToken cancel = default)
     {
@@ -108,7 +108,8 @@ public static class DgRunner
             pixels = ImageCache.Load(data, Enumerable.Range(0, data.Items.Count).ToList(), options.Resolution,
                 p => task.Report(p.Done, p.ImagesPerSecond, ""), cancellation: cancel);
         }
-        Log.Info($"decoded {data.Items.Count} images at {options.Resolution} px in {clock.Elapsed.TotalSeconds:0.0} s " +
+        var seconds = clock.Elapsed.TotalSeconds;
+        Log.Info($"decoded {data.Items.Count} images at {options.Resolution} px in {seconds:0.0} s " +
                  $"({data.Items.Count / clock.Elapsed.TotalSeconds:0} img/s), " +
                  $"{pixels.NumberOfElements / 1e6:0} MB in memory");
         return new ImageStore(data, pixels, device);

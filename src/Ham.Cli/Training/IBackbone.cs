@@ -17,7 +17,7 @@ public interface IBackbone : IDisposable
     /// <summary>Where the encoders live.</summary>
     Device Device { get; }
 
-    /// <summary>θ0: every tensor of the pretrained encoder's state (parameters and buffers) on CPU, owned by the backbone.</summary>
+    /// <summary>θ0: every tensor of the pretrained encoder's state (parameters, buffers), on CPU, owned here.</summary>
     IReadOnlyDictionary<string, Tensor> Pretrained { get; }
 
     /// <summary>Names of the trained tensors (the parameters); snapshots and merges hold exactly these.</summary>
@@ -47,8 +47,8 @@ public interface IBackbone : IDisposable
     /// </summary>
     Tensor Head(IReadOnlyList<string> classNames, Tensor? sourceFeatures, Tensor? sourceLabels);
 
-    /// <summary>Puts an encoder in training mode; with <paramref name="trainBatchNorm"/> false its batch-norm layers
-    /// stay in eval mode (running statistics frozen, as DomainBed fine-tunes ResNets), their weights still train.</summary>
+    /// <summary>Puts an encoder in training mode; with <paramref name="trainBatchNorm"/> false its batch-norm
+    /// layers stay in eval mode (statistics frozen, as DomainBed fine-tunes ResNets); their weights train.</summary>
     void TrainMode(nn.Module<Tensor, Tensor> encoder, bool trainBatchNorm);
 
     /// <summary>Replaces the batch-norm running statistics of <paramref name="encoder"/> by their averages over

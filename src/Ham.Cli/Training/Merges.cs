@@ -68,7 +68,7 @@ public sealed class Merges(CellContext cell, nn.Module<Tensor, Tensor> scratch)
         }
     }
 
-    /// <summary>Evaluates a state of trained tensors (θ0's buffers, batch norm refreshed) without any choice.</summary>
+    /// <summary>Evaluates trained tensors (θ0's buffers, batch norm refreshed when asked), nothing chosen.</summary>
     public MethodResult Evaluate(IReadOnlyDictionary<string, Tensor> trained, string selection, bool refresh)
     {
         LoadInto(trained, refresh);
@@ -83,7 +83,8 @@ public sealed class Merges(CellContext cell, nn.Module<Tensor, Tensor> scratch)
     {
         StateDicts.Load(scratch, cell.Backbone.Pretrained);
         StateDicts.Load(scratch, state);
-        if (refresh) cell.Evaluator.RefreshBatchNorm(scratch, cell.SourceTrain, cell.Options.BatchNormImages, cell.Seed);
+        if (refresh)
+            cell.Evaluator.RefreshBatchNorm(scratch, cell.SourceTrain, cell.Options.BatchNormImages, cell.Seed);
         scratch.eval();
     }
 
@@ -91,8 +92,8 @@ public sealed class Merges(CellContext cell, nn.Module<Tensor, Tensor> scratch)
     public static List<Dictionary<string, Tensor>> ReadSnapshots(IEnumerable<string> paths) =>
         paths.Select(path => Safetensors.ReadAll(path)).ToList();
 
-    private double ValidateScaled(IReadOnlyDictionary<string, Tensor> theta0, IReadOnlyDictionary<string, Tensor> merged,
-        double lambda)
+    private double ValidateScaled(IReadOnlyDictionary<string, Tensor> theta0,
+        IReadOnlyDictionary<string, Tensor> merged, double lambda)
     {
         LoadScaled(theta0, merged, lambda);
         return cell.Evaluator.Accuracy(scratch, cell.Head, cell.SourceValidation, cell.Cancel);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Ham.Cli.Training;
 
-/// <summary>Copies between modules and name → tensor dictionaries (the form merges, snapshots and checkpoints use).</summary>
+/// <summary>Copies between modules and name → tensor dictionaries (as merges, snapshots, checkpoints use).</summary>
 public static class StateDicts
 {
     /// <summary>Copies of the named tensors of <paramref name="module"/>'s state (all when null), on CPU when
@@ -23,7 +23,8 @@ public static class StateDicts
     }
 
     /// <summary>Overwrites the module's tensors that <paramref name="values"/> names (shapes must agree; other
-    /// tensors are left alone). <paramref name="prefix"/> is stripped from the keys of <paramref name="values"/>.</summary>
+    /// tensors are left alone). <paramref name="prefix"/> is stripped from the keys of
+    /// <paramref name="values"/>.</summary>
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> values, string prefix = "",
         bool requireAll = false)
     {
