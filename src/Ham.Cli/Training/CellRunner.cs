@@ -68,14 +68,14 @@ public sealed class CellRunner(CellContext cell)
             {
                 var (first, last) = outcome.AverageSteps!.Value;
                 return merges.Evaluate(outcome.Average!,
-                    $"dense average of the erm weights over steps {first}-{last}, batch norm recomputed",
+                    $"dense average of the erm weights over steps {first}-{last}{BatchNormWords}",
                     refresh: cell.RefreshBatchNorm);
             }
             case "ensemble":
                 return Ensemble(outcome, merges);
             case "soup":
                 return merges.BestOf(models, [(new Soup(), "")], [1.0],
-                    "uniform mean of the last per-domain models, batch norm recomputed");
+                    $"uniform mean of the last per-domain models{BatchNormWords}");
             case "task-arithmetic":
                 return merges.BestOf(models, [(new TaskArithmetic(1.0), "")], options.SumLambdas,
                     "λ by source validation");
@@ -99,6 +99,8 @@ public sealed class CellRunner(CellContext cell)
                 throw new ArgumentException($"--methods: unknown method '{method}'");
         }
     }
+
+    private string BatchNormWords => cell.RefreshBatchNorm ? ", batch norm recomputed" : "";
 
     private MethodResult History(TrainingOutcome outcome, Merges merges, bool useRedundancy, string selection)
     {
