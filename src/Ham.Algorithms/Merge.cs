@@ -54,10 +54,29 @@ public static class Merge
         if (models.Count == 0 || weights.Count != models.Count)
             throw new ArgumentException($"tensor '{key}': {weights.Count} weights for {models.Count} models");
         for (var k = 0; k < models.Count; k++) Tensors.RequireShape(models[k], pretrained, key, $"model {k}");
-        if (config.Lambda == 0) return Unmerged(key, pretrained, models, outputType);
-        return FusedMergeKernel.Applies(config, pretrained, models)
-            ? FusedMergeKernel.Merge(config, key, pretrained, models, weights, outputType)
-            : Stepwise(config, key, pretrained, models, weights, outputType);
+        var merged = config.Lambda == 0 ? Unmerged(key, pretrained, models, outputType)
+            : FusedMergeKernel.Applies(config, pretrained, models)
+                ? FusedMergeKernel.Merge(config, key, pretrained, models, weights, outputType)
+                : Stepwise(config, key, pretrained, models, weights, outputType);
+        RequireFiniteResult(merged, key, config, outputType);
+        return merged;
+    }
+
+    // Finite inputs can still merge to ±∞ or NaN: a λ beyond float32's range, or values beyond the output dtype's.
+    private static void RequireFiniteResult(torch.Tensor merged, string key, GeneralizedTaskArithmetic config,
+        torch.ScalarType outputType)
+    {
+        try
+        {
+            Tensors.RequireFinite(merged, key, "the merge");
+        }
+        catch (InvalidDataException)
+        {
+            merged.Dispose();
+            throw new InvalidDataException(
+                $"tensor '{key}': the merge overflows {outputType} (λ = {config.Lambda}) although every input is " +
+                "finite; expected finite values (use a smaller λ or a wider output dtype)");
+        }
     }
 
     // λ = 0: θ = θ0 exactly (θ0 + 0 would turn −0 into +0), after the same input checks

@@ -1,0 +1,49 @@
+using TorchSharp;
+using static Ham.Algorithms.Tests.Fixtures;
+
+namespace Ham.Algorithms.Tests;
+
+/// <summary>Finite inputs whose merge is not finite: refused with the key, never written as ±∞ or NaN.</summary>
+public sealed class BreakerMergeTests
+{
+    [Theory]
+    [InlineData(1e300)] // λ is finite as a double but not as float32: 0 · ∞ gave NaN where τ = 0
+    [InlineData(1e38)]  // λ fits float32, λ τ does not
+    public void A_lambda_that_overflows_float32_is_an_error_naming_the_key(double lambda)
+    {
+        var pretrained = Model(("layer.w", Vector(1, 2, 3)));
+        var model = Model(("layer.w", Vector(1, 12, 3)));
+
+        var error = Assert.Throws<InvalidDataException>(
+            () => Merge.Models(new TaskArithmetic(lambda), pretrained, List(model), []));
+
+        Assert.Contains("'layer.w'", error.Message);
+        Assert.Contains("overflows", error.Message);
+    }
+
+    [Fact]
+    public void A_value_beyond_the_output_dtype_is_an_error_not_infinity()
+    {
+        // 70000 is a fine float32 but beyond float16's largest finite value (65504).
+        var pretrained = Model(("w", Vector(70000, 1)));
+        var model = Model(("w", Vector(70000, 2)));
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            Merge.Models(new Ties(Density: 1, Lambda: 1), pretrained, List(model), [], torch.ScalarType.Float16));
+
+        Assert.Contains("'w'", error.Message);
+        Assert.Contains("Float16", error.Message);
+    }
+
+    [Fact]
+    public void A_finite_merge_still_passes_the_output_check()
+    {
+        var pretrained = Model(("w", Vector(1, 2)));
+        var model = Model(("w", Vector(3, 2)));
+
+        var merged = Merge.Models(new TaskArithmetic(0.5), pretrained, List(model), [], torch.ScalarType.Float16);
+
+        Assert.Equal(torch.ScalarType.Float16, merged["w"].dtype);
+        Assert.Equal([2f, 2f], Values(merged["w"]));
+    }
+}
