@@ -46,6 +46,7 @@ public sealed partial class ClipModel
             throw new ArgumentException($"input ids have shape [{string.Join(", ", ids.shape)}], expected " +
                                         $"[T, L] with L at most {Config.ContextLength}", nameof(ids));
         var (texts, length) = (ids.shape[0], ids.shape[1]);
+        RequireTokenIds(ids);
 
         using var embedded = token_embedding.forward(ids);                  // [T, L] -> [T, L, D]
         using var positions = positional_embedding.narrow(0, 0, length);   // [L, D]
@@ -59,6 +60,24 @@ public sealed partial class ClipModel
         using var pooled = normed[rows, endPositions];                     // [T, L, D] -> [T, D]
 
         return pooled.matmul(text_projection);                             // [T, D] -> [T, E]
+    }
+
+    // Ids outside [0, V) would index past the token embedding (a native error); refuse them with their values.
+    private void RequireTokenIds(Tensor ids)
+    {
+        if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32))
+            throw new ArgumentException($"input ids are {ids.dtype}, expected Int64", nameof(ids));
+        if (ids.shape[1] == 0 && ids.shape[0] > 0)
+            throw new ArgumentException("input ids have length 0; expected at least the end-of-text token",
+                nameof(ids));
+        if (ids.numel() == 0) return;
+        var vocabulary = token_embedding.weight!.shape[0];
+        using var low = ids.min();
+        using var high = ids.max();
+        var (min, max) = (low.item<long>(), high.item<long>());
+        if (min < 0 || max >= vocabulary)
+            throw new ArgumentException($"input ids range over [{min}, {max}], outside the vocabulary's [0, " +
+                                        $"{vocabulary - 1}]", nameof(ids));
     }
 
     /// <summary>

@@ -1,0 +1,38 @@
+namespace Ham.Model.IO;
+
+/// <summary>
+/// Checks on the path an output is written to, before any work is done: an output that is also one of the inputs
+/// would replace that input when the atomic write renames over it, so it is refused.
+/// </summary>
+public static class OutputPath
+{
+    /// <summary>
+    /// Throws ArgumentException naming <paramref name="option"/> when <paramref name="output"/> is the same file as
+    /// one of <paramref name="inputs"/> (after making paths absolute and following symbolic links).
+    /// </summary>
+    public static void RequireNotAnInput(string output, string option, IEnumerable<(string Option, string Path)> inputs)
+    {
+        var target = Resolve(output);
+        foreach (var (inputOption, path) in inputs)
+        {
+            if (string.Equals(Resolve(path), target, StringComparison.Ordinal))
+                throw new ArgumentException($"{option} {output} is also the input {inputOption} {path}; writing it " +
+                                            "would replace that input: choose another output path", option);
+        }
+    }
+
+    // The absolute path with symbolic links followed (the file itself and the folder holding it).
+    private static string Resolve(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full);
+        if (directory is not null && Directory.Exists(directory))
+        {
+            var folder = new DirectoryInfo(directory);
+            var resolvedFolder = folder.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? folder.FullName;
+            full = Path.Combine(resolvedFolder, Path.GetFileName(full));
+        }
+        var file = new FileInfo(full);
+        return file.Exists ? file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+    }
+}
