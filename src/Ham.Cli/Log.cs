@@ -23,14 +23,32 @@ public static class Log
     /// <summary>Reports an error as the tool's last word: the message alone for bad input, the trace for bugs.</summary>
     public static int Fail(Exception exception)
     {
-        var (message, code) = exception switch
-        {
-            CommandParseException or CommandRuntimeException => (exception.Message, 2),
-            IOException or InvalidDataException or ArgumentException or FormatException
-                or InvalidOperationException or UnauthorizedAccessException => (exception.Message, 1),
-            _ => (exception.ToString(), 70),
-        };
-        Error.MarkupLineInterpolated($"[red]ham: {message}[/]");
+        var (message, code) = Describe(exception);
+        // Spectre wraps at the console width; a redirected stderr gets the message as one unwrapped line.
+        if (Console.IsErrorRedirected) Console.Error.WriteLine($"ham: {message}");
+        else Error.MarkupLineInterpolated($"[red]ham: {message}[/]");
         return code;
+    }
+
+    /// <summary>The error text and exit code: the message for bad input (1, or 2 for the command line), the trace
+    /// (70) for anything else.</summary>
+    public static (string Message, int Code) Describe(Exception exception) => exception switch
+    {
+        CommandParseException or CommandRuntimeException => (Message(exception), 2),
+        IOException or InvalidDataException or ArgumentException or FormatException
+            or InvalidOperationException or UnauthorizedAccessException => (Message(exception), 1),
+        _ => (exception.ToString(), 70),
+    };
+
+    // The message without .NET's " (Parameter 'x')" and "Actual value was v." additions (the messages name both).
+    private static string Message(Exception exception)
+    {
+        var message = exception.Message;
+        if (exception is ArgumentException { ParamName: { } name })
+        {
+            var at = message.IndexOf($" (Parameter '{name}')", StringComparison.Ordinal);
+            if (at >= 0) message = message[..at];
+        }
+        return message;
     }
 }

@@ -152,7 +152,7 @@ public sealed class MergeCommandTests : IDisposable
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Run("merge", "--method", "ties", "--density",
             "1.5", "--base", File("none.safetensors"), "--models", File("none.safetensors"), "--out", File("o")));
-        Assert.Equal("Density", error.ParamName);
+        Assert.Equal("--density", error.ParamName);
         Assert.Throws<ArgumentException>(() => Run("merge", "--method", "magic", "--base", "b", "--models", "m",
             "--out", "o"));
     }

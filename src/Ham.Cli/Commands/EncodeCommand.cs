@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Ham.Model.Checkpoints;
 using Ham.Model.Clip;
+using Ham.Model.IO;
 using Ham.Model.Imaging;
 using Ham.Model.Tokenization;
 using Spectre.Console;
@@ -81,6 +82,11 @@ public sealed class EncodeCommand : Command<EncodeCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = ParseDevice(settings.Device);
+        OutputPath.RequireNotAnInput(settings.Out!, "--out", new[]
+        {
+            ("--checkpoint", settings.Checkpoint), ("--config", settings.Config),
+            ("--pixel-values", settings.PixelValues), ("--input-ids", settings.InputIds),
+        }.Where(input => input.Item2 is not null).Select(input => (input.Item1, input.Item2!)));
         var config = settings.Config is null ? null : ClipConfig.FromJson(settings.Config);
         using var model = ClipCheckpoint.Load(settings.Checkpoint!, device, config);
         Log.Info($"loaded {settings.Checkpoint}: ViT {model.Config.VisionWidth}x{model.Config.VisionLayers}, " +
@@ -136,6 +142,9 @@ public sealed class EncodeCommand : Command<EncodeCommand.Settings>
         var outputs = new Dictionary<string, Tensor>();
         if (pixels is not null)
         {
+            if (pixels.dim() > 0 && pixels.shape[0] == 0)
+                throw new ArgumentException($"pixel_values of shape [{string.Join(", ", pixels.shape)}] hold no " +
+                                            "images; expected [B, 3, H, W] with B >= 1", nameof(pixels));
             var batches = new List<Tensor>();
             for (long start = 0; start < pixels.shape[0]; start += batchSize)
             {

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Ham.Algorithms;
 using Ham.Model.Checkpoints;
+using Ham.Model.IO;
 using Spectre.Console.Cli;
 using TorchSharp;
 
@@ -79,7 +80,9 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         if (settings.Base.Length == 0) throw new ArgumentException("--base is required: the pretrained checkpoint");
         if (settings.Out.Length == 0) throw new ArgumentException("--out is required: the merged checkpoint to write");
         if (modelPaths.Count == 0) throw new ArgumentException("--models needs at least one checkpoint");
-        method.Validate();
+        OutputPath.RequireNotAnInput(settings.Out, "--out",
+            modelPaths.Select(path => ("--models", path)).Prepend(("--base", settings.Base)));
+        ValidateOptions(method);
         var config = method.ToGeneralized(modelPaths.Count);
 
         var clock = Stopwatch.StartNew();
@@ -129,6 +132,27 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             nameof(settings.Method)),
     };
 
+    // The options records name their fields (Density); the error names the command-line option (--density).
+    private static void ValidateOptions(MergeMethod method)
+    {
+        try
+        {
+            method.Validate();
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName is { } field && OptionNames.ContainsKey(field))
+        {
+            var option = OptionNames[field];
+            var message = e.Message.Split('\n')[0].Replace($" (Parameter '{field}')", "", StringComparison.Ordinal);
+            throw new ArgumentOutOfRangeException(option, e.ActualValue,
+                message.StartsWith(field, StringComparison.Ordinal) ? option + message[field.Length..] : message);
+        }
+    }
+
+    private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+    {
+        ["Density"] = "--density", ["DropRate"] = "--drop-rate", ["Lambda"] = "--lambda", ["Alpha"] = "--alpha",
+    };
+
     private static torch.ScalarType OutputType(string name) =>
         SafetensorsDTypes.TryParse(name.ToUpperInvariant(), out var dtype) &&
         torch.is_floating_point(dtype.ToScalarType())
@@ -150,12 +174,19 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
                                                        !e.Shape.SequenceEqual(pretrained[e.Name].Shape))
                 .Select(e => $"{model.Path}: tensor '{e.Name}' has shape {e.ShapeText}, expected " +
                              $"{pretrained[e.Name].ShapeText} as in θ0"));
+            // A float tensor is merged and an integer one copied from θ0, so the two kinds cannot be mixed.
+            problems.AddRange(model.Entries.Where(e => pretrained.Contains(e.Name) &&
+                                                       IsFloat(e) != IsFloat(pretrained[e.Name]))
+                .Select(e => $"{model.Path}: tensor '{e.Name}' is {e.DType.Name()}, but θ0 has " +
+                             $"{pretrained[e.Name].DType.Name()} (floating and integer tensors cannot be merged)"));
         }
         if (problems.Count > 0)
             throw new InvalidDataException(
                 $"the models do not match θ0 {pretrained.Path} ({problems.Count} problems): " +
                 string.Join("; ", problems));
     }
+
+    private static bool IsFloat(SafetensorsEntry entry) => torch.is_floating_point(entry.DType.ToScalarType());
 
     /// <summary>Parameter groups by key prefix: the first <paramref name="depth"/> parts, else all but the last.
     /// </summary>
@@ -254,8 +285,24 @@ public static class StreamedMerge
             using var scope = torch.NewDisposeScope();
             var theta0 = pretrained.Read(entry.Name);
             var thetas = models.Select(m => m.Read(entry.Name)).ToArray();
-            var merged = Merge.Tensor(config, entry.Name, theta0, thetas, weightsOf(entry.Name), outputType);
-            return merged.MoveToOuterDisposeScope();
+            try
+            {
+                var merged = Merge.Tensor(config, entry.Name, theta0, thetas, weightsOf(entry.Name), outputType);
+                return merged.MoveToOuterDisposeScope();
+            }
+            catch (InvalidDataException)
+            {
+                RequireFiniteInputs(entry.Name, pretrained, theta0, models, thetas);
+                throw;
+            }
         }, metadata);
+    }
+
+    // The merge names a non-finite input by its index; on that error path, name its file instead.
+    private static void RequireFiniteInputs(string key, SafetensorsFile pretrained, torch.Tensor theta0,
+        IReadOnlyList<SafetensorsFile> models, IReadOnlyList<torch.Tensor> thetas)
+    {
+        Tensors.RequireFinite(theta0, key, pretrained.Path);
+        for (var k = 0; k < models.Count; k++) Tensors.RequireFinite(thetas[k], key, models[k].Path);
     }
 }

@@ -35,21 +35,16 @@ public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
     {
         var input = settings.Input!;
         if (!File.Exists(input)) throw new FileNotFoundException($"--jsonl file not found: {input}", input);
+        OutputPath.RequireNotAnInput(settings.Output!, "--out", [("--jsonl", input)]);
         var tokenizer = ClipTokenizer.Default;
         var output = new StringBuilder();
         var lineNumber = 0;
         var count = 0;
-        foreach (var line in File.ReadLines(input))
+        foreach (var line in Lines(input))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var row = ParseRow(line, input, lineNumber);
-            var text = row["text"] is JsonValue value && value.TryGetValue<string>(out var s)
-                ? s
-                : throw new InvalidDataException($"{input}:{lineNumber}: \"text\" is missing or not a string");
-            row["ids"] = new JsonArray(tokenizer.Encode(text).Select(id => (JsonNode?)JsonValue.Create(id)).ToArray());
-            WritePython(row, output);
-            output.Append('\n');
+            TokenizeRow(line, input, lineNumber, tokenizer, output);
             count++;
         }
         AtomicFile.WriteAllText(settings.Output!, output.ToString());
@@ -57,17 +52,61 @@ public sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
         return 0;
     }
 
-    private static JsonObject ParseRow(string line, string input, int lineNumber)
+    // Bytes that are not UTF-8 are an error, as in Python's json, rather than silently becoming U+FFFD.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true);
+
+    // The file's lines, each decoded on its own so that a byte that is not UTF-8 is reported with its line.
+    private static IEnumerable<string> Lines(string input)
+    {
+        var bytes = File.ReadAllBytes(input);
+        var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        for (var lineNumber = 1; start < bytes.Length; lineNumber++)
+        {
+            var end = Array.IndexOf(bytes, (byte)'\n', start);
+            if (end < 0) end = bytes.Length;
+            string line;
+            try
+            {
+                line = StrictUtf8.GetString(bytes, start, end - start).TrimEnd('\r');
+            }
+            catch (DecoderFallbackException e)
+            {
+                throw new InvalidDataException($"{input}:{lineNumber}: not valid UTF-8 ({e.Message})");
+            }
+            yield return line;
+            start = end + 1;
+        }
+    }
+
+    // One output line: the row with its ids. JSON nodes parse lazily, so duplicate keys and lone surrogates only
+    // surface when the row is read or written, and are reported with the line as well.
+    private static void TokenizeRow(string line, string input, int lineNumber, ClipTokenizer tokenizer,
+        StringBuilder output)
     {
         try
         {
-            return JsonNode.Parse(line) as JsonObject
-                   ?? throw new InvalidDataException($"{input}:{lineNumber}: expected a JSON object");
+            var row = JsonNode.Parse(line) as JsonObject
+                      ?? throw new InvalidDataException($"{input}:{lineNumber}: expected a JSON object");
+            if (row["text"] is JsonValue value && value.TryGetValue<string>(out var text))
+            {
+                var ids = tokenizer.Encode(text).Select(id => (JsonNode?)JsonValue.Create(id)).ToArray();
+                row["ids"] = new JsonArray(ids);
+                var rendered = new StringBuilder();
+                WritePython(row, rendered);
+                output.Append(rendered).Append('\n');
+                return;
+            }
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{input}:{lineNumber}: not valid JSON ({e.Message})");
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{input}:{lineNumber}: not valid JSON ({e.Message})");
+        }
+        throw new InvalidDataException($"{input}:{lineNumber}: \"text\" is missing or not a string");
     }
 
     /// <summary>

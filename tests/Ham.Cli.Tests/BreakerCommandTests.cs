@@ -1,0 +1,145 @@
+using System.Text;
+using Ham.Cli;
+using Ham.Cli.Commands;
+using Ham.Model.Checkpoints;
+using Spectre.Console.Cli;
+using TorchSharp;
+using Xunit;
+
+namespace Ham.Cli.Tests;
+
+/// <summary>Bad input to `ham merge` and `ham tokenize`: errors that name what and where, inputs never lost.</summary>
+public sealed class BreakerCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("ham-breaker-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(folder, name);
+
+    private static int Run(params string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.PropagateExceptions();
+            config.AddCommand<MergeCommand>("merge");
+            config.AddCommand<TokenizeCommand>("tokenize");
+        });
+        return app.Run(args);
+    }
+
+    private string Checkpoint(string name, float[] weight, torch.Tensor? bias = null)
+    {
+        var path = PathOf(name);
+        using var w = torch.tensor(weight);
+        using var b = bias ?? torch.tensor(new float[] { 0, 0 });
+        Safetensors.Write(path, new Dictionary<string, torch.Tensor> { ["layer.weight"] = w, ["layer.bias"] = b });
+        return path;
+    }
+
+    [Fact]
+    public void Merge_refuses_an_output_that_is_one_of_its_inputs_and_leaves_the_input_intact()
+    {
+        var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);
+        var model = Checkpoint("model.safetensors", [2, 2, 4]);
+        var before = File.ReadAllBytes(model);
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            Run("merge", "--method", "soup", "--base", pretrained, "--models", model, "--out", model));
+
+        Assert.Contains("--out", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(model));
+        Assert.Equal(2, Directory.GetFiles(folder).Length);
+    }
+
+    [Fact]
+    public void Merge_names_the_file_that_holds_a_nan()
+    {
+        var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);
+        var good = Checkpoint("good.safetensors", [2, 2, 4]);
+        var bad = Checkpoint("bad.safetensors", [2, float.NaN, 4]);
+
+        var error = Assert.Throws<InvalidDataException>(() => Run("merge", "--method", "ties", "--base", pretrained,
+            "--models", good, bad, "--out", PathOf("out.safetensors")));
+
+        Assert.Contains(bad, error.Message);
+        Assert.Contains("'layer.weight'", error.Message);
+        Assert.False(File.Exists(PathOf("out.safetensors")));
+    }
+
+    [Fact]
+    public void Merge_names_the_command_line_option_of_an_out_of_range_value()
+    {
+        var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);
+        var model = Checkpoint("model.safetensors", [2, 2, 4]);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Run("merge", "--method", "ties", "--base",
+            pretrained, "--models", model, "--density", "1.5", "--out", PathOf("out.safetensors")));
+
+        Assert.Equal("--density", error.ParamName);
+        Assert.StartsWith("--density must be in [0, 1]", Log.Describe(error).Message);
+    }
+
+    [Fact]
+    public void Merge_refuses_an_integer_tensor_where_the_base_has_a_float_one()
+    {
+        var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);
+        var model = Checkpoint("model.safetensors", [2, 2, 4], torch.tensor(new[] { 1, 2 }));
+
+        var error = Assert.Throws<InvalidDataException>(() => Run("merge", "--method", "ties", "--base", pretrained,
+            "--models", model, "--out", PathOf("out.safetensors")));
+
+        Assert.Contains("'layer.bias' is I32", error.Message);
+    }
+
+    [Fact]
+    public void Tokenize_refuses_an_output_that_is_its_input()
+    {
+        var input = PathOf("texts.jsonl");
+        File.WriteAllText(input, "{\"text\": \"a dog\"}\n");
+
+        Assert.Throws<ArgumentException>(() => Run("tokenize", "--jsonl", input, "--out", input));
+
+        Assert.Equal("{\"text\": \"a dog\"}\n", File.ReadAllText(input));
+    }
+
+    [Theory]
+    [InlineData("{\"text\": \"a\", \"text\": \"b\"}")]  // a duplicate key surfaces only when the row is read
+    [InlineData("{\"text\": \"\\ud800\"}")]            // a lone surrogate cannot become a .NET string
+    [InlineData("{\"text\": \"a\", \"note\": \"\\udc00\"}")]
+    public void Tokenize_names_the_file_and_line_of_a_bad_row(string badLine)
+    {
+        var input = PathOf("texts.jsonl");
+        File.WriteAllText(input, "{\"text\": \"fine\"}\n" + badLine + "\n");
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            Run("tokenize", "--jsonl", input, "--out", PathOf("ids.jsonl")));
+
+        Assert.StartsWith($"{input}:2:", error.Message);
+        Assert.False(File.Exists(PathOf("ids.jsonl")));
+    }
+
+    [Fact]
+    public void Tokenize_refuses_bytes_that_are_not_utf8_naming_the_line()
+    {
+        var input = PathOf("texts.jsonl");
+        File.WriteAllBytes(input, [.. "{\"text\": \"ok\"}\n{\"text\": \""u8, 0xFF, .. "\"}\n"u8]);
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            Run("tokenize", "--jsonl", input, "--out", PathOf("ids.jsonl")));
+
+        Assert.StartsWith($"{input}:2: not valid UTF-8", error.Message);
+    }
+
+    [Fact]
+    public void An_error_drops_the_dotnet_parameter_suffixes()
+    {
+        var error = new ArgumentOutOfRangeException("--drop-rate", -1.0, "--drop-rate must be in [0, 1], got -1");
+
+        var (message, code) = Log.Describe(error);
+
+        Assert.Equal("--drop-rate must be in [0, 1], got -1", message);
+        Assert.Equal(1, code);
+    }
+}
