@@ -69,8 +69,27 @@ public static class ClipCheckpoint
     /// and no tensor may be left over. All missing, unexpected and misshapen keys are reported in one error that
     /// names the file, each key and the expected and found shapes (the generated ClipModel.LoadStateDict).
     /// </summary>
-    public static void LoadWeights(ClipModel model, IReadOnlyDictionary<string, Tensor> stateDict, string source) =>
+    public static void LoadWeights(ClipModel model, IReadOnlyDictionary<string, Tensor> stateDict, string source)
+    {
+        RequireFloatingWeights(model, stateDict, source);
         model.LoadStateDict(stateDict, source);
+    }
+
+    // copy_ would turn an integer tensor's values into a float parameter's (a logit_scale of I32 bytes gave -inf
+    // logits), so a floating parameter stored with an integer or boolean dtype is refused, naming each key.
+    private static void RequireFloatingWeights(ClipModel model, IReadOnlyDictionary<string, Tensor> stateDict,
+        string source)
+    {
+        var expected = model.state_dict();
+        var wrong = stateDict
+            .Where(pair => expected.TryGetValue(pair.Key, out var parameter) && parameter.is_floating_point() &&
+                           !pair.Value.is_floating_point())
+            .Select(pair => $"'{pair.Key}' is {pair.Value.dtype}")
+            .ToList();
+        if (wrong.Count > 0)
+            throw new InvalidDataException($"{source}: {wrong.Count} weight(s) of an integer dtype where CLIP has " +
+                                           $"floating-point parameters: {string.Join(", ", wrong)}");
+    }
 
     /// <summary>Writes the model's weights as an OpenAI-layout safetensors file, one tensor at a time.</summary>
     public static void Save(ClipModel model, string path, IReadOnlyDictionary<string, string>? metadata = null)

@@ -44,4 +44,19 @@ public sealed class BreakerClipTests
 
         Assert.Equal([1L, 16], features.shape);
     }
+
+    [Fact]
+    public void A_floating_parameter_stored_as_integers_is_refused_naming_the_key()
+    {
+        using var model = new ClipModel(Tiny);
+        var stateDict = model.state_dict().ToDictionary(pair => pair.Key, pair => pair.Value.detach().clone());
+        stateDict["logit_scale"].Dispose();
+        stateDict["logit_scale"] = torch.tensor(1078530011); // the bytes of a float read as Int32
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipCheckpoint.LoadWeights(model, stateDict, "ck"));
+
+        Assert.Contains("'logit_scale' is Int32", error.Message);
+        Assert.StartsWith("ck:", error.Message);
+        foreach (var tensor in stateDict.Values) tensor.Dispose();
+    }
 }
