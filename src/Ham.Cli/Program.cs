@@ -1,4 +1,5 @@
 using Ham.Cli;
+using Ham.Cli.Commands;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -7,11 +8,11 @@ app.Configure(config =>
     config.SetApplicationName("ham");
     config.SetExceptionHandler((exception, _) => Log.Fail(exception));
     // One line per command; each command lives in Commands/<Name>Command.cs.
-    config.AddCommand<Ham.Cli.Commands.ReportCommand>("report");
-    config.AddCommand<Ham.Cli.Commands.DgCommand>("dg");
-    config.AddCommand<Ham.Cli.Commands.DemoCommand>("demo");
-    config.AddCommand<Ham.Cli.Commands.EncodeCommand>("encode");
-    config.AddCommand<Ham.Cli.Commands.TokenizeCommand>("tokenize");
-    config.AddCommand<Ham.Cli.Commands.MergeCommand>("merge");
+    config.AddCommand<ReportCommand>("report");
+    config.AddCommand<DgCommand>("dg");
+    config.AddCommand<DemoCommand>("demo");
+    config.AddCommand<EncodeCommand>("encode");
+    config.AddCommand<TokenizeCommand>("tokenize");
+    config.AddCommand<MergeCommand>("merge");
 });
 return app.Run(args);
