@@ -10,12 +10,24 @@ public static class AtomicFile
     {
         var fullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
+        if (Directory.Exists(fullPath))
+            throw new IOException($"cannot write {path}: it is a folder; expected a file path");
         var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None,
-                       bufferSize: 1 << 20))
+            FileStream stream;
+            try
+            {
+                Directory.CreateDirectory(directory);
+                stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None,
+                    bufferSize: 1 << 20);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The error names the temporary file (or a file where a folder should be); name the target.
+                throw new IOException($"cannot write {path}: {e.Message}", e);
+            }
+            using (stream)
             {
                 writeContent(stream);
                 stream.Flush(flushToDisk: true);
