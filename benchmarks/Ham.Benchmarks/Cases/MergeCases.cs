@@ -99,7 +99,8 @@ public static class MergeCases
 
         var peak = ProcessMemory.PeakResidentBytes();
         File.Delete(output);
-        return Figures($"{methodName} streamed from files", seconds, peak, startResident, reset, sampler, cpuSeconds, double.NaN);
+        return Figures($"{methodName} streamed from files", seconds, peak, startResident, reset, sampler, cpuSeconds,
+            double.NaN);
     }
 
     // The library functions `ham merge` runs: StreamedMerge.Weights (RHM's Gram pass) and StreamedMerge.Write.
@@ -123,8 +124,8 @@ public static class MergeCases
 
     private static MergeMethod MethodNamed(string name) => Methods.TryGetValue(name, out var method)
         ? method
-        : throw new ArgumentException($"unknown merge method '{name}', expected one of {string.Join(", ", Methods.Keys)}",
-            nameof(name));
+        : throw new ArgumentException(
+            $"unknown merge method '{name}', expected one of {string.Join(", ", Methods.Keys)}", nameof(name));
 
     private static IEnumerable<Figure> Figures(string name, double seconds, long peak, long baseline, bool reset,
         MemorySampler sampler, double cpuSeconds, double checksum)

@@ -42,7 +42,11 @@ public static class MergeProfile
             var seconds = clock.Elapsed.TotalSeconds;
             process.Refresh();
             figures.Add(Figure.Now("merge-profile", $"Merge.Tensor over the model: {name}", seconds, "s",
-                new { cpu_seconds = (process.TotalProcessorTime - cpu).TotalSeconds, threads = torch.get_num_threads() }));
+                new
+                {
+                    cpu_seconds = (process.TotalProcessorTime - cpu).TotalSeconds,
+                    threads = torch.get_num_threads(),
+                }));
         }
         foreach (var tensor in models.SelectMany(m => m.Values).Concat(pretrained.Values)) tensor.Dispose();
         return figures;
@@ -88,7 +92,8 @@ public static class MergeProfile
             Time("DropAndRescale_", () =>
             {
                 for (var k = 0; k < thetas.Length; k++)
-                    MergeSteps.DropAndRescale_(taskVectors[k], config.DropRate, MergeSteps.TensorSeed(config.Seed, k, key));
+                    MergeSteps.DropAndRescale_(taskVectors[k], config.DropRate,
+                        MergeSteps.TensorSeed(config.Seed, k, key));
             });
             Time("TrimToDensity_", () =>
             {

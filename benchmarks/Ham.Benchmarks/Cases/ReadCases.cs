@@ -71,7 +71,10 @@ public static class ReadCases
         for (var pass = 0; pass < passes; pass++) tokenizer.EncodeBatch(texts, truncate: true).Dispose();
         var batch = clock.Elapsed.TotalSeconds / passes;
 
-        var details = new { texts = texts.Count, tokens, cold_seconds = cold, warm_seconds = warm, batch_seconds = batch };
+        var details = new
+        {
+            texts = texts.Count, tokens, cold_seconds = cold, warm_seconds = warm, batch_seconds = batch,
+        };
         yield return Figure.Now("data", "tokenizer Encode, first pass (cold caches), 1 thread", texts.Count / cold,
             "texts/s", details);
         yield return Figure.Now("data", "tokenizer Encode, warm, 1 thread", texts.Count / warm, "texts/s", details);

@@ -7,7 +7,7 @@ namespace Ham.Benchmarks.EndToEnd;
 /// <summary>Markdown tables of a run's figures, with the ratios to the anchors and to memory copy speed.</summary>
 public static class Tables
 {
-    /// <summary>fusion_bench's TIES on 3 × 86 M as issue 5 quotes it (2 cores, ~20 GB/s copy): 28.7 s, 7.44 GB.</summary>
+    /// <summary>fusion_bench's TIES on 3 × 86 M as issue 5 quotes it (2 cores, ~20 GB/s copy): 28.7 s.</summary>
     public const double QuotedFusionBenchSeconds = 28.7;
 
     public static string Markdown(IReadOnlyList<Figure> figures, Machine machine)
@@ -35,7 +35,8 @@ public static class Tables
         {
             var inputBytes = figure.Detail("input_bytes");
             var copies = copy is null ? double.NaN : figure.Value * copy.Value * 1e9 / inputBytes;
-            text.AppendLine(string.Join(" | ", "", figure.Name, F(figure.Value, 2), F(inputBytes / figure.Value / 1e9, 2),
+            text.AppendLine(string.Join(" | ", "", figure.Name, F(figure.Value, 2),
+                F(inputBytes / figure.Value / 1e9, 2),
                 F(figure.Detail("peak_bytes") / 1e9, 2),
                 F((figure.Detail("peak_bytes") - figure.Detail("baseline_bytes")) / 1e9, 2),
                 F(QuotedFusionBenchSeconds / figure.Value, 1),

@@ -63,7 +63,7 @@ public static class VitB16ImageTower
     /// <summary>The pretrained checkpoint (seed 0); the caller owns the tensors.</summary>
     public static Dictionary<string, torch.Tensor> Pretrained() => Draw(0, null, 0.02);
 
-    /// <summary>Fine-tuned checkpoint <paramref name="index"/> (1-based) around <paramref name="pretrained"/>.</summary>
+    /// <summary>Fine-tuned checkpoint <paramref name="index"/> (1-based) around θ0.</summary>
     public static Dictionary<string, torch.Tensor> FineTuned(
         int index, IReadOnlyDictionary<string, torch.Tensor> pretrained) => Draw(index, pretrained, 0.001);
 
