@@ -59,6 +59,10 @@ public static class DomainBedFolder
         }
         var classes = classSet.ToList();
         classes.Sort(CodePointComparer.Instance);
+        if (classes.Count == 0)
+            throw new InvalidDataException(
+                $"data folder {fullRoot} has domain folders ({string.Join(", ", domainFolders)}) but no class " +
+                "folders in any of them; expected DIR/<domain>/<class>/<image>");
         CheckEveryDomainHasEveryClass(fullRoot, domainFolders, classes, files);
 
         var items = new List<ImageItem>();
