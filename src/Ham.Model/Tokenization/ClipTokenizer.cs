@@ -86,14 +86,25 @@ public sealed class ClipTokenizer
             if (encoded.Length > contextLength)
             {
                 if (!truncate)
-                    throw new ArgumentException($"text {t} \"{texts[t]}\" is {encoded.Length} tokens long, more than " +
-                                                $"the context length {contextLength} (truncation was not asked for)",
+                    throw new ArgumentException($"text {t} \"{Quote(texts[t])}\" is {encoded.Length} tokens long, " +
+                                                $"more than the context length {contextLength} (truncation was " +
+                                                "not asked for)",
                         nameof(texts));
                 encoded = [.. encoded[..(contextLength - 1)], EndOfText];
             }
             for (var i = 0; i < encoded.Length; i++) ids[t * contextLength + i] = encoded[i];
         }
         return torch.tensor(ids, [texts.Count, contextLength], torch.ScalarType.Int64);
+    }
+
+    // A text as an error shows it: its start on one line, so that a megabyte of text makes a short message.
+    private static string Quote(string text)
+    {
+        const int shown = 80;
+        var line = text.ReplaceLineEndings(" ");
+        if (line.Length <= shown) return line;
+        var cut = char.IsHighSurrogate(line[shown - 1]) ? shown - 1 : shown;
+        return $"{line[..cut]}… ({text.Length} characters)";
     }
 
     private static ClipTokenizer LoadDefault()
