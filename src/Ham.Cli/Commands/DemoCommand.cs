@@ -11,6 +11,7 @@ namespace Ham.Cli.Commands;
 /// prints the accuracy table. PACS when it is found (--data, or ../shared/data/pacs beside the repository or the
 /// current folder), otherwise a data set that Ham generates.
 /// </summary>
+[Description("A short ham dg (reduced recipe, one target) on PACS when found, else on generated data")]
 public sealed class DemoCommand : Command<DemoCommand.Settings>
 {
     public sealed class Settings : CommandSettings

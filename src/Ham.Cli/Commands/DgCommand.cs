@@ -8,6 +8,7 @@ using Spectre.Console.Cli;
 namespace Ham.Cli.Commands;
 
 /// <summary>`ham dg`: leave-one-domain-out training, merging and evaluation of every method.</summary>
+[Description("Leave-one-domain-out training, merging and evaluation of every method, resumable")]
 public sealed class DgCommand : Command<DgCommand.Settings>
 {
     public sealed class Settings : CommandSettings
