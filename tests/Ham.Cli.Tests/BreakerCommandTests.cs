@@ -17,17 +17,7 @@ public sealed class BreakerCommandTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(folder, name);
 
-    private static int Run(params string[] args)
-    {
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.PropagateExceptions();
-            config.AddCommand<MergeCommand>("merge");
-            config.AddCommand<TokenizeCommand>("tokenize");
-        });
-        return app.Run(args);
-    }
+    private static int Run(params string[] args) => HamApp.Create(propagateExceptions: true).Run(args);
 
     private string Checkpoint(string name, float[] weight, torch.Tensor? bias = null)
     {

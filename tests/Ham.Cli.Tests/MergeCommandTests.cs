@@ -18,16 +18,7 @@ public sealed class MergeCommandTests : IDisposable
 
     private string File(string name) => Path.Combine(folder, name);
 
-    private static int Run(params string[] args)
-    {
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.PropagateExceptions();
-            config.AddCommand<MergeCommand>("merge");
-        });
-        return app.Run(args);
-    }
+    private static int Run(params string[] args) => HamApp.Create(propagateExceptions: true).Run(args);
 
     // θ0 and K models with two blocks of a layer, a head and an int64 buffer; model k = θ0 + noise of seed k.
     private static Dictionary<string, torch.Tensor> Checkpoint(int seed, IReadOnlyDictionary<string, torch.Tensor>?

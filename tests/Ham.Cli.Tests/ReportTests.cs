@@ -304,14 +304,7 @@ public sealed class ReportTests : IDisposable
     [Fact]
     public void The_report_command_writes_into_the_first_directory_by_default()
     {
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.PropagateExceptions();
-            config.AddCommand<ReportCommand>("report");
-        });
-
-        var exitCode = app.Run(["report", fixture.RunA, fixture.RunB]);
+        var exitCode = HamApp.Create(propagateExceptions: true).Run(["report", fixture.RunA, fixture.RunB]);
 
         Assert.Equal(0, exitCode);
         Assert.True(new FileInfo(Path.Combine(fixture.RunA, "report", "accuracy.png")).Length > 0);

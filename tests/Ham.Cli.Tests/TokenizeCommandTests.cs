@@ -13,17 +13,7 @@ public sealed class TokenizeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    internal static int Run(params string[] args)
-    {
-        var app = new CommandApp();
-        app.Configure(config =>
-        {
-            config.SetExceptionHandler((exception, _) => Log.Fail(exception));
-            config.AddCommand<TokenizeCommand>("tokenize");
-            config.AddCommand<EncodeCommand>("encode");
-        });
-        return app.Run(args);
-    }
+    internal static int Run(params string[] args) => HamApp.Create().Run(args);
 
     [SharedFact]
     public void Output_reproduces_the_reference_fixture_byte_for_byte()
