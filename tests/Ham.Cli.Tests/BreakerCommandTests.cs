@@ -132,4 +132,18 @@ public sealed class BreakerCommandTests : IDisposable
         Assert.Equal("--drop-rate must be in [0, 1], got -1", message);
         Assert.Equal(1, code);
     }
+
+    [Fact]
+    public void Dg_refuses_an_unknown_target_before_it_writes_anything()
+    {
+        using var data = new DataTestFolder();
+        var root = TrainingFixtures.SyntheticData(data, imagesPerClass: 2);
+        var run = PathOf("run");
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            Run("dg", "--data", root, "--targets", "skecth", "--steps", "1", "--out", run));
+
+        Assert.StartsWith("--targets: 'skecth' is not a domain", error.Message);
+        Assert.False(Directory.Exists(run));
+    }
 }

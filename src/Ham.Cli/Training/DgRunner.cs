@@ -21,15 +21,21 @@ public static class DgRunner
         Validate(options);
         if (options.Threads > 0) set_num_threads(options.Threads);
         var device = ParseDevice(options.Device);
-        files.WriteOptions(options);
 
+        // Everything about the input is checked before the run directory gets its first file.
         var data = DomainBedFolder.Scan(options.Data);
         var splits = options.Splits is { } splitsDir
             ? SplitLists.Load(splitsDir, data)
             : SplitLists.Random(data, options.SplitSeed);
+        foreach (var target in options.Targets)
+        {
+            if (!data.Domains.Contains(target))
+                throw new ArgumentException($"--targets: '{target}' is not a domain of {data.Root}; the domains " +
+                                            $"are: {string.Join(", ", data.Domains)}");
+        }
+        files.WriteOptions(options);
         Log.Info($"data: {data.Root}: {data.Items.Count} images, domains {string.Join(", ", data.Domains)}, " +
                  $"{data.Classes.Count} classes, {data.SkippedFiles} files skipped; splits: {splits.Source}");
-        foreach (var target in options.Targets) data.DomainIndex(target);
 
         using var backbone = Backbones.Load(options.Backbone, options.Checkpoint, device);
         using var store = Decode(data, options, device, progress, cancel);
