@@ -68,6 +68,38 @@ public sealed class BackboneTests
         Assert.Contains("layer3.0.downsample.1.bias", groups[5].Keys);
     }
 
+    // Written out rather than derived: a running experiment's OPA/RHM groups depend on exactly these names, keys and
+    // orders. 66 trainable tensors: the stem's 3, 6 per block, 9 where the block's shortcut projects.
+    [Fact]
+    public void Parameter_groups_of_the_onnx_network_are_the_stem_then_each_block_in_parameter_order()
+    {
+        using var model = new ResNet18();
+        string[] block = ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias"];
+        string[] projecting = [.. block, "downsample.0.weight", "downsample.1.weight", "downsample.1.bias"];
+        (string Name, string[] Keys)[] expected =
+        [
+            ("stem", ["conv1.weight", "bn1.weight", "bn1.bias"]),
+            ("layer1.0", block), ("layer1.1", block),
+            ("layer2.0", projecting), ("layer2.1", block),
+            ("layer3.0", projecting), ("layer3.1", block),
+            ("layer4.0", projecting), ("layer4.1", block), ("layer4.2", block),
+        ];
+
+        var groups = model.ParameterGroups;
+
+        Assert.Equal(expected.Select(g => g.Name), groups.Select(g => g.Name));
+        Assert.Equal([3, 6, 6, 9, 6, 9, 6, 9, 6, 6], groups.Select(g => g.Keys.Count));
+        Assert.Equal(["conv1.weight", "bn1.weight", "bn1.bias"], groups[0].Keys);
+        Assert.Equal(["layer2.0.conv1.weight", "layer2.0.bn1.weight", "layer2.0.bn1.bias", "layer2.0.conv2.weight",
+            "layer2.0.bn2.weight", "layer2.0.bn2.bias", "layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight",
+            "layer2.0.downsample.1.bias"], groups[3].Keys);
+        Assert.Equal(["layer4.2.conv1.weight", "layer4.2.bn1.weight", "layer4.2.bn1.bias", "layer4.2.conv2.weight",
+            "layer4.2.bn2.weight", "layer4.2.bn2.bias"], groups[9].Keys);
+        for (var i = 1; i < expected.Length; i++)
+            Assert.Equal(expected[i].Keys.Select(key => $"{expected[i].Name}.{key}"), groups[i].Keys);
+        Assert.Equal(model.named_parameters().Select(p => p.name), groups.SelectMany(g => g.Keys));
+    }
+
     [Fact]
     public void Preprocess_gives_bgr_minus_channel_means_for_bytes_and_unit_floats()
     {
