@@ -7,20 +7,22 @@ using TorchSharp;
 namespace Ham.Algorithms;
 
 /// <summary>
-/// The CPU fast path of <see cref="Merge.Tensor"/> for float32 tensors without DARE: the same merge as
-/// <see cref="MergeSteps"/> (trim, elect sign, disjoint mean or weighted sum, apply), fused into one pass over the
-/// inputs after an exact radix selection of each τ_k's magnitude threshold, so that no task vector is ever
-/// materialized. Results equal the step-by-step path up to float rounding (summation order); tests compare them.
+/// The CPU fast path of <see cref="Merge.Tensor"/> for float32 tensors: the same merge as <see cref="MergeSteps"/>
+/// (DARE's drop and rescale, trim, elect sign, disjoint mean or weighted sum, apply), fused into one pass over the
+/// inputs after an exact selection of each τ_k's magnitude threshold, so that no task vector is ever materialized.
+/// DARE's mask is drawn entry by entry from its position (<see cref="DropMask"/>), the same mask as the
+/// step-by-step path's. Results equal the step-by-step path up to float rounding (summation order); tests compare
+/// them.
 /// </summary>
 internal static unsafe class FusedMergeKernel
 {
     private const int ChunkSize = 1 << 16;
     private const int Buckets = 1 << 16;
 
-    /// <summary>Whether the fast path applies: CPU, float32 everywhere, no random drop.</summary>
+    /// <summary>Whether the fast path applies: CPU, float32 everywhere.</summary>
     public static bool Applies(GeneralizedTaskArithmetic config, torch.Tensor pretrained,
         IReadOnlyList<torch.Tensor> models) =>
-        config.DropRate == 0 && pretrained.device_type == DeviceType.CPU &&
+        pretrained.device_type == DeviceType.CPU &&
         pretrained.dtype == torch.ScalarType.Float32 && pretrained.numel() < int.MaxValue / sizeof(float) &&
         models.All(m => m.device_type == DeviceType.CPU && m.dtype == torch.ScalarType.Float32);
 
@@ -32,14 +34,18 @@ internal static unsafe class FusedMergeKernel
         var theta0 = pretrained.contiguous();
         var thetas = models.Select(m => m.contiguous()).ToArray();
         var size = theta0.numel();
-        var keep = MergeSteps.KeptCount(size, config.Density);
+        var masks = DropMasks(config, key, models.Count);
+        // When DARE drops every entry, no τ_k keeps any: θ = θ0 + λ · 0.
+        var dropsAll = masks is not null && masks[0].DropsAll;
+        if (dropsAll) masks = null;
+        var keep = dropsAll ? 0 : MergeSteps.KeptCount(size, config.Density);
 
         var theta0Address = Address(theta0);
         var addresses = thetas.Select(Address).ToArray();
-        var thresholds = Thresholds(theta0Address, addresses, size, keep);
+        var thresholds = Thresholds(theta0Address, addresses, size, keep, masks);
 
         var output = torch.empty(theta0.shape, torch.ScalarType.Float32);
-        var pass = new Pass(theta0Address, addresses, Address(output), size, thresholds,
+        var pass = new Pass(theta0Address, addresses, Address(output), size, thresholds, masks,
             weights.Select(w => (float)w).ToArray(), (float)config.Lambda, config.ElectSign);
         var outcome = pass.Run();
         if (outcome.NonFinite)
@@ -55,6 +61,26 @@ internal static unsafe class FusedMergeKernel
         GC.KeepAlive(thetas);
         var result = outputType == torch.ScalarType.Float32 ? output : output.to(outputType);
         return result.MoveToOuterDisposeScope();
+    }
+
+    // model k's mask on this tensor, or null without DARE
+    private static DropMask[]? DropMasks(GeneralizedTaskArithmetic config, string key, int count) =>
+        config.DropRate <= 0 ? null
+            : Enumerable.Range(0, count)
+                .Select(k => new DropMask(config.DropRate, MergeSteps.TensorSeed(config.Seed, k, key))).ToArray();
+
+    // τ'_k at entry i: τ_k itself without DARE; τ_k / (1 − p) where model k's mask keeps i, 0 where it drops it
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dropped(DropMask[]? masks, int k, long i, float tau) =>
+        masks is null ? tau : masks[k].Keeps(i) ? tau * masks[k].Scale : 0f;
+
+    // the same for the Vector<float>.Count entries from i, a multiple of that count
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Dropped(DropMask[]? masks, int k, long i, Vector<float> tau)
+    {
+        if (masks is null) return tau;
+        var kept = Vector.GreaterThanOrEqual(masks[k].Hashes(i), new Vector<uint>(masks[k].KeepFrom));
+        return Vector.ConditionalSelect(Vector.AsVectorInt32(kept), tau * masks[k].Scale, Vector<float>.Zero);
     }
 
     /// <summary>Whether <see cref="Gram"/> applies: CPU float32 inputs, few enough candidates.</summary>
@@ -125,7 +151,7 @@ internal static unsafe class FusedMergeKernel
     {
         using var theta0 = pretrained.contiguous();
         using var theta = model.contiguous();
-        return Threshold(Address(theta0), Address(theta), theta0.numel(), keep);
+        return Threshold(Address(theta0), Address(theta), theta0.numel(), keep, masks: null, 0);
     }
 
     private static IntPtr Address(torch.Tensor tensor)
@@ -133,10 +159,12 @@ internal static unsafe class FusedMergeKernel
         fixed (byte* bytes = tensor.bytes) return (IntPtr)bytes;
     }
 
-    // t_k = the (n − keep + 1)-th smallest |θ_k − θ0| for every k: a bracket [lo_k, hi_k] around that rank from
-    // a sample, then one pass over θ0 and all models that counts the entries below lo_k and collects those inside;
-    // the exact value is selected among the collected ones (or, should the bracket miss, by radix selection)
-    private static float[] Thresholds(IntPtr theta0, IntPtr[] thetas, long size, long keep)
+    // t_k = the (n − keep + 1)-th smallest |τ'_k| for every k: a bracket [lo_k, hi_k] around that rank from
+    // a sample, then one pass over θ0 and all models that counts the entries below lo_k and equal to it, and
+    // collects those in (lo_k, hi_k]; the exact value is lo_k or selected among the collected ones (or, should the
+    // bracket miss, by radix selection). Equal ones are counted, not collected, because DARE's dropped entries are
+    // many zeros: at p = 0.9 nine tenths of τ'_k would otherwise be collected whenever t_k = 0.
+    private static float[] Thresholds(IntPtr theta0, IntPtr[] thetas, long size, long keep, DropMask[]? masks)
     {
         var count = thetas.Length;
         var thresholds = new float[count];
@@ -149,15 +177,16 @@ internal static unsafe class FusedMergeKernel
         var rank = size - keep + 1;
         if (size <= ChunkSize)
         {
-            for (var k = 0; k < count; k++) thresholds[k] = SmallThreshold(theta0, thetas[k], size, rank);
+            for (var k = 0; k < count; k++) thresholds[k] = SmallThreshold(theta0, thetas[k], size, rank, masks, k);
             return thresholds;
         }
-        var brackets = thetas.Select(theta => Bracket(theta0, theta, size, rank)).ToArray();
+        var brackets = thetas.Select((theta, k) => Bracket(theta0, theta, size, rank, masks, k)).ToArray();
         var below = new long[count];
+        var atLo = new long[count];
         var inside = Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray();
         var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
         Parallel.For(0, chunks, Parallelism(),
-            () => (Below: new long[count], Buffer: new float[ChunkSize],
+            () => (Below: new long[count], AtLo: new long[count], Buffer: new float[ChunkSize],
                 Inside: Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray()),
             (chunk, _, partial) =>
             {
@@ -169,6 +198,7 @@ internal static unsafe class FusedMergeKernel
                     var p = (float*)thetas[k];
                     var (lo, hi) = brackets[k];
                     var under = 0L;
+                    var equal = 0L;
                     var collected = 0;
                     var buffer = partial.Buffer;
                     var i = start;
@@ -177,27 +207,33 @@ internal static unsafe class FusedMergeKernel
                         var loVector = new Vector<float>(lo);
                         var hiVector = new Vector<float>(hi);
                         var underLanes = Vector<int>.Zero;
+                        var equalLanes = Vector<int>.Zero;
                         for (; i + Vector<float>.Count <= end; i += Vector<float>.Count)
                         {
-                            var magnitude = Vector.Abs(Unsafe.ReadUnaligned<Vector<float>>(p + i) -
-                                                       Unsafe.ReadUnaligned<Vector<float>>(p0 + i));
+                            var tau = Unsafe.ReadUnaligned<Vector<float>>(p + i) -
+                                      Unsafe.ReadUnaligned<Vector<float>>(p0 + i);
+                            var magnitude = Vector.Abs(Dropped(masks, k, i, tau));
                             // Comparison lanes are −1 where true.
                             underLanes -= Vector.LessThan(magnitude, loVector);
-                            var within = Vector.GreaterThanOrEqual(magnitude, loVector) &
+                            equalLanes -= Vector.Equals(magnitude, loVector);
+                            var within = Vector.GreaterThan(magnitude, loVector) &
                                          Vector.LessThanOrEqual(magnitude, hiVector);
                             if (Vector.EqualsAll(within, Vector<int>.Zero)) continue;
                             for (var lane = 0; lane < Vector<float>.Count; lane++)
                                 if (within[lane] != 0) buffer[collected++] = magnitude[lane];
                         }
                         under += Vector.Sum(underLanes);
+                        equal += Vector.Sum(equalLanes);
                     }
                     for (; i < end; i++)
                     {
-                        var magnitude = MathF.Abs(p[i] - p0[i]);
+                        var magnitude = MathF.Abs(Dropped(masks, k, i, p[i] - p0[i]));
                         if (magnitude < lo) under++;
+                        else if (magnitude == lo) equal++;
                         else if (magnitude <= hi) buffer[collected++] = magnitude;
                     }
                     partial.Below[k] += under;
+                    partial.AtLo[k] += equal;
                     partial.Inside[k].AddRange(buffer.AsSpan(0, collected));
                 }
                 return partial;
@@ -208,31 +244,35 @@ internal static unsafe class FusedMergeKernel
                     for (var k = 0; k < count; k++)
                     {
                         below[k] += partial.Below[k];
+                        atLo[k] += partial.AtLo[k];
                         inside[k].AddRange(partial.Inside[k]);
                     }
             });
         for (var k = 0; k < count; k++)
         {
-            var rankInside = rank - below[k];
-            thresholds[k] = rankInside >= 1 && rankInside <= inside[k].Count
-                ? QuickSelect(CollectionsMarshal.AsSpan(inside[k]), (int)(rankInside - 1))
-                : Threshold(theta0, thetas[k], size, keep);
+            var rankAbove = rank - below[k] - atLo[k];
+            thresholds[k] = rank > below[k] && rankAbove <= 0 ? brackets[k].Lo
+                : rankAbove >= 1 && rankAbove <= inside[k].Count
+                    ? QuickSelect(CollectionsMarshal.AsSpan(inside[k]), (int)(rankAbove - 1))
+                    : Threshold(theta0, thetas[k], size, keep, masks, k);
         }
         return thresholds;
     }
 
     // a small tensor's threshold: select among all its magnitudes
-    private static float SmallThreshold(IntPtr theta0, IntPtr theta, long size, long rank)
+    private static float SmallThreshold(IntPtr theta0, IntPtr theta, long size, long rank, DropMask[]? masks,
+        int model)
     {
         var magnitudes = new float[size];
         var p0 = (float*)theta0;
         var p = (float*)theta;
-        for (var i = 0; i < size; i++) magnitudes[i] = MathF.Abs(p[i] - p0[i]);
+        for (var i = 0; i < size; i++) magnitudes[i] = MathF.Abs(Dropped(masks, model, i, p[i] - p0[i]));
         return QuickSelect(magnitudes, (int)(rank - 1));
     }
 
     // [lo, hi]: sample order statistics 5 standard deviations of a binomial count either side of the target rank
-    private static (float Lo, float Hi) Bracket(IntPtr theta0, IntPtr theta, long size, long rank)
+    private static (float Lo, float Hi) Bracket(IntPtr theta0, IntPtr theta, long size, long rank,
+        DropMask[]? masks, int model)
     {
         var sampleSize = (int)Math.Min(size, 8192);
         var sample = new float[sampleSize];
@@ -244,7 +284,7 @@ internal static unsafe class FusedMergeKernel
             // A fixed pseudo-random offset inside each stride, so that rows of a matrix do not alias the sample.
             var offset = (long)(stride * ((j * 0.6180339887498949) % 1.0));
             var index = Math.Min(size - 1, (long)(j * stride) + offset);
-            sample[j] = MathF.Abs(p[index] - p0[index]);
+            sample[j] = MathF.Abs(Dropped(masks, model, index, p[index] - p0[index]));
         }
         Array.Sort(sample);
         var fraction = (rank - 0.5) / size;
@@ -286,24 +326,25 @@ internal static unsafe class FusedMergeKernel
         return values[k];
     }
 
-    // t_k = the (n − keep + 1)-th smallest |θ_k − θ0|, exactly, by a two-level radix selection over the bits of
+    // t_k = the (n − keep + 1)-th smallest |τ'_k|, exactly, by a two-level radix selection over the bits of
     // non-negative floats (whose bit patterns order like their values); 0 keeps all, +∞ keeps none
-    private static float Threshold(IntPtr theta0, IntPtr theta, long size, long keep)
+    private static float Threshold(IntPtr theta0, IntPtr theta, long size, long keep, DropMask[]? masks, int model)
     {
         if (keep >= size) return 0f;
         if (keep <= 0) return float.PositiveInfinity;
         var rank = size - keep + 1;
-        var high = Histogram(theta0, theta, size, bucket: -1);
+        var high = Histogram(theta0, theta, size, bucket: -1, masks, model);
         var (highBucket, rankInBucket) = Locate(high, rank);
         ArrayPool<long>.Shared.Return(high);
-        var low = Histogram(theta0, theta, size, highBucket);
+        var low = Histogram(theta0, theta, size, highBucket, masks, model);
         var (lowBucket, _) = Locate(low, rankInBucket);
         ArrayPool<long>.Shared.Return(low);
         return BitConverter.UInt32BitsToSingle(((uint)highBucket << 16) | (uint)lowBucket);
     }
 
     // counts of |τ|'s high 16 bits (bucket = −1), or of the low 16 bits among those whose high bits are bucket
-    private static long[] Histogram(IntPtr theta0, IntPtr theta, long size, int bucket)
+    private static long[] Histogram(IntPtr theta0, IntPtr theta, long size, int bucket, DropMask[]? masks,
+        int model)
     {
         var total = ArrayPool<long>.Shared.Rent(Buckets);
         Array.Clear(total, 0, Buckets);
@@ -316,11 +357,11 @@ internal static unsafe class FusedMergeKernel
                 var p = (float*)theta;
                 if (bucket < 0)
                     for (var i = start; i < end; i++)
-                        counts[Magnitude(p[i] - p0[i]) >> 16]++;
+                        counts[Magnitude(Dropped(masks, model, i, p[i] - p0[i])) >> 16]++;
                 else
                     for (var i = start; i < end; i++)
                     {
-                        var bits = Magnitude(p[i] - p0[i]);
+                        var bits = Magnitude(Dropped(masks, model, i, p[i] - p0[i]));
                         if ((bits >> 16) == (uint)bucket) counts[bits & 0xFFFF]++;
                     }
                 return counts;
@@ -360,11 +401,12 @@ internal static unsafe class FusedMergeKernel
 
     private readonly record struct Outcome(bool NonFinite, double Total, List<long> Undecided);
 
-    // The fused element-wise pass: per entry i, τ_k = θ_k − θ0 kept where |τ_k| ≥ t_k;
+    // The fused element-wise pass: per entry i, τ_k = θ_k − θ0, dropped and rescaled to τ'_k (DARE), kept where
+    // |τ'_k| ≥ t_k;
     // sum: θ = θ0 + λ Σ_k w_k τ_k; sign election: s = sign(Σ_k w_k τ_k),
     // θ = θ0 + λ Σ_agree w_k τ_k / Σ_agree w_k.
     private sealed class Pass(IntPtr theta0, IntPtr[] thetas, IntPtr output, long size, float[] thresholds,
-        float[] weights, float lambda, bool electSign)
+        DropMask[]? masks, float[] weights, float lambda, bool electSign)
     {
         private sealed class Partial
         {
@@ -417,6 +459,7 @@ internal static unsafe class FusedMergeKernel
                 {
                     var tau = sources[k][i] - baseline;
                     if (!float.IsFinite(tau)) partial.NonFinite = true;
+                    tau = Dropped(masks, k, i, tau);
                     kept[k] = MathF.Abs(tau) >= thresholds[k] ? tau : 0f;
                     mass += weights[k] * kept[k];
                     anyKept |= kept[k] != 0;
@@ -457,6 +500,7 @@ internal static unsafe class FusedMergeKernel
                     var tau = Unsafe.ReadUnaligned<Vector<float>>(sources[k] + i) - baseline;
                     // τ − τ is 0 for finite τ and NaN for ±∞ or NaN; NaN survives the sum.
                     finiteCheck += tau - tau;
+                    tau = Dropped(masks, k, i, tau);
                     var keep = Vector.GreaterThanOrEqual(Vector.Abs(tau), new Vector<float>(thresholds[k]));
                     kept[k] = Vector.ConditionalSelect(keep, tau, zero);
                     mass += weights[k] * kept[k];
@@ -516,7 +560,7 @@ internal static unsafe class FusedMergeKernel
             {
                 for (var k = 0; k < count; k++)
                 {
-                    var tau = ((float*)thetas[k])[i] - p0[i];
+                    var tau = Dropped(masks, k, i, ((float*)thetas[k])[i] - p0[i]);
                     kept[k] = MathF.Abs(tau) >= thresholds[k] ? tau : 0f;
                 }
                 result[i] = p0[i] + lambda * DisjointMean(kept, count, majority);

@@ -88,7 +88,10 @@ public static class Merge
         return pretrained.to(outputType, copy: true);
     }
 
-    /// <summary>The kernel step by step (<see cref="MergeSteps"/>): any device and dtype, and DARE.</summary>
+    /// <summary>
+    /// The kernel step by step (<see cref="MergeSteps"/>): any device and dtype; the reference the fused kernel is
+    /// tested against, with the same DARE mask.
+    /// </summary>
     internal static torch.Tensor Stepwise(
         GeneralizedTaskArithmetic config, string key, torch.Tensor pretrained, IReadOnlyList<torch.Tensor> models,
         IReadOnlyList<double> weights, torch.ScalarType outputType)

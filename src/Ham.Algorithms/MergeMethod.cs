@@ -106,6 +106,13 @@ public sealed record Ties(double Density = 0.2, double Lambda = 1.0) : MergeMeth
 /// DARE: drop each entry of τ_k with probability p, rescale the rest by 1/(1−p), then merge with
 /// <paramref name="Inner"/> (task arithmetic, the default with λ = 1, or TIES, whose own trim then also applies).
 /// Yu et al. 2024, "Language Models are Super Mario".
+/// <para>
+/// The mask is a pure function of (seed, k, key, i), so that it is the same on every path, chunking and thread
+/// count. The tensor seed s = <see cref="MergeSteps.TensorSeed"/>(seed, k, key): FNV-1a of the key's UTF-16 code
+/// units, mixed with seed and the model index k by a splitmix64 finalizer. For the entry of row-major index i,
+/// h = f(f(lo32(i) ⊕ lo32(s)) ⊕ hi32(i) ⊕ hi32(s)), f MurmurHash3's 32-bit finalizer, and u = h · 2^−32; the
+/// entry is dropped iff u &lt; p (<see cref="DropMask"/>).
+/// </para>
 /// </summary>
 /// <param name="DropRate">p, the probability that an entry is dropped; 1 drops everything and gives θ0.</param>
 /// <param name="Seed">Seed of the drop masks.</param>

@@ -16,19 +16,35 @@ public static class MergeSteps
         return theta - theta0;
     }
 
-    // τ ← τ ⊙ m / (1 − p), m_i ~ Bernoulli(1 − p); p = 1 gives τ = 0 (never 0/0)
-    public static void DropAndRescale_(torch.Tensor taskVector, double dropRate, long seed)
+    // τ ← τ ⊙ m / (1 − p), m the DropMask of (p, tensorSeed) over τ's row-major entries; p = 1 gives τ = 0
+    // (never 0/0). The mask is drawn on the CPU, by the same hash the fused kernel uses, so both paths drop the
+    // same entries on any device.
+    public static void DropAndRescale_(torch.Tensor taskVector, double dropRate, long tensorSeed)
     {
         if (dropRate <= 0) return;
-        if (dropRate >= 1)
+        var mask = new DropMask(dropRate, tensorSeed);
+        if (mask.DropsAll)
         {
             taskVector.zero_();
             return;
         }
-        using var generator = new torch.Generator((ulong)seed, taskVector.device);
-        using var uniform = torch.rand(taskVector.shape, taskVector.dtype, taskVector.device, generator: generator);
-        using var dropped = uniform.lt(dropRate);
-        taskVector.masked_fill_(dropped, 0).div_(1 - dropRate);
+        using var kept = torch.empty(taskVector.shape, torch.ScalarType.Bool);
+        FillInChunks(mask, kept);
+        using var dropped = kept.logical_not_().to(taskVector.device);
+        // A double scalar: torch rounds it to float32 for float32 τ, which is DropMask.Scale, as the kernel uses.
+        taskVector.masked_fill_(dropped, 0).mul_(1 / (1 - dropRate));
+    }
+
+    // The bool tensor's bytes are 0 or 1; spans of TorchSharp's accessor stay below 2 GB.
+    private static void FillInChunks(DropMask mask, torch.Tensor kept)
+    {
+        using var flat = kept.view(-1);
+        const long chunk = 1L << 30;
+        for (long start = 0; start < flat.shape[0]; start += chunk)
+        {
+            using var part = flat.narrow(0, start, Math.Min(chunk, flat.shape[0] - start));
+            mask.Fill(start, part.bytes);
+        }
     }
 
     // number kept = round(d · n), half away from zero

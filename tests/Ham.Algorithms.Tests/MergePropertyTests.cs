@@ -110,7 +110,7 @@ public sealed class MergePropertyTests
         const int draws = 20_000;
         float[] entries = [0.5f, -1f, 2f, -0.25f, 1.5f, -3f, 0.75f, 1f];
         using var taskVector = torch.tensor(entries).repeat(draws, 1);
-        MergeSteps.DropAndRescale_(taskVector, dropRate, seed: 12345);
+        MergeSteps.DropAndRescale_(taskVector, dropRate, tensorSeed: 12345);
         var mean = Values(taskVector.mean([0]));
         for (var i = 0; i < entries.Length; i++)
         {
@@ -124,7 +124,7 @@ public sealed class MergePropertyTests
     {
         using var taskVector = torch.tensor(new float[] { 1, -2, 3, -4 }).repeat(100);
         using var original = taskVector.clone();
-        MergeSteps.DropAndRescale_(taskVector, 0.75, seed: 1);
+        MergeSteps.DropAndRescale_(taskVector, 0.75, tensorSeed: 1);
         var dropped = Values(taskVector);
         var input = Values(original);
         Assert.All(dropped.Select((v, i) => (v, i)), p => Assert.True(p.v == 0 || p.v == input[p.i] * 4));
