@@ -260,7 +260,9 @@ public static class StreamedMerge
             {
                 using var scope = torch.NewDisposeScope();
                 var candidates = models.Select(m => m.Read(key)).ToArray();
-                gram = Redundancy.Add(gram, Redundancy.Gram(pretrained.Read(key), candidates, key));
+                var theta0 = pretrained.Read(key);
+                ReleasePages(key, pretrained, models);
+                gram = Redundancy.Add(gram, Redundancy.Gram(theta0, candidates, key));
             }
             var weights = Redundancy.Weights(gram);
             foreach (var key in group.Keys) byKey[key] = weights;
@@ -285,6 +287,7 @@ public static class StreamedMerge
             using var scope = torch.NewDisposeScope();
             var theta0 = pretrained.Read(entry.Name);
             var thetas = models.Select(m => m.Read(entry.Name)).ToArray();
+            ReleasePages(entry.Name, pretrained, models);
             try
             {
                 var merged = Merge.Tensor(config, entry.Name, theta0, thetas, weightsOf(entry.Name), outputType);
@@ -296,6 +299,15 @@ public static class StreamedMerge
                 throw;
             }
         }, metadata);
+    }
+
+    // Read copies a tensor out of each map; its mapped pages would otherwise stay resident to the end, and the
+    // inputs' pages would add up to the size of all inputs (the written output goes through a FileStream, whose
+    // pages are the page cache's, never the process's).
+    private static void ReleasePages(string key, SafetensorsFile pretrained, IReadOnlyList<SafetensorsFile> models)
+    {
+        pretrained.ReleasePages(key);
+        foreach (var model in models) model.ReleasePages(key);
     }
 
     // The merge names a non-finite input by its index; on that error path, name its file instead.

@@ -27,7 +27,12 @@ public static class Safetensors
         var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var entry in file.Entries) result[entry.Name] = file.Read(entry, dtype, device);
+            foreach (var entry in file.Entries)
+            {
+                result[entry.Name] = file.Read(entry, dtype, device);
+                // Copied out: its mapped pages need not stay resident beside the copy until the file closes.
+                file.ReleasePages(entry);
+            }
         }
         catch
         {

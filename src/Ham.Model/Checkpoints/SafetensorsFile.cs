@@ -112,6 +112,22 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return new ReadOnlySpan<byte>(data + entry.Begin, (int)entry.ByteLength);
     }
 
+    /// <summary>
+    /// Tells the OS that the mapped pages of one tensor are not needed for now, once its bytes have been read:
+    /// they leave the process's resident memory (on Linux; elsewhere nothing happens). The data stay readable:
+    /// a later <see cref="Read(SafetensorsEntry, torch.ScalarType?, torch.Device?)"/> or <see cref="RawBytes"/>
+    /// faults them back from the page cache or the file. Pages shared with the neighbouring tensors go too.
+    /// Returns whether the OS took the advice.
+    /// </summary>
+    public bool ReleasePages(SafetensorsEntry entry)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return MappedPages.Release(data + entry.Begin, entry.ByteLength);
+    }
+
+    /// <summary>The same for the tensor of that name.</summary>
+    public bool ReleasePages(string name) => ReleasePages(this[name]);
+
     private static torch.Tensor Replace(torch.Tensor old, torch.Tensor replacement)
     {
         if (!ReferenceEquals(old, replacement)) old.Dispose();
