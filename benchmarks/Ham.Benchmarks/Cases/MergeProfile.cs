@@ -52,7 +52,7 @@ public static class MergeProfile
         return figures;
     }
 
-    /// <summary>The step-by-step path (MergeSteps, used on GPUs, other dtypes and for DARE), step by step.</summary>
+    /// <summary>The step-by-step path (MergeSteps, used on GPUs and other dtypes), step by step.</summary>
     public static IEnumerable<Figure> Steps(string methodName)
     {
         var config = MergeCases.Methods[methodName].ToGeneralized(MergeCases.ModelCount);
