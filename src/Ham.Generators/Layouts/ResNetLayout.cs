@@ -60,6 +60,18 @@ namespace Ham.Generators.Layouts
                     Names(keys, k => k.Name.StartsWith(prefix))));
             }
 
+            // A block is the unit that adds into the residual stream: the algorithms' group for ResNets.
+            var block = 0;
+            for (var stage = 0; stage < resnet.Blocks.Count; stage++)
+            {
+                for (var index = 0; index < resnet.Blocks[stage]; index++, block++)
+                {
+                    var prefix = $"layer{stage + 1}.{index}.";
+                    groups.Add(new GroupRow($"layer{stage + 1}.{index}", $"Blocks[{block}]",
+                        Names(keys, k => k.Name.StartsWith(prefix))));
+                }
+            }
+
             groups.Add(new GroupRow("convs", "Convs", Names(keys, k => k.Shape.Length == 4)));
             groups.Add(new GroupRow("norms", "Norms", Names(keys, k => !k.IsBuffer && k.Shape.Length == 1)));
             groups.Add(new GroupRow("statistics", "Statistics", Names(keys, k => k.IsBuffer)));

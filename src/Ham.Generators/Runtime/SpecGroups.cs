@@ -6,8 +6,40 @@ using System.Linq;
 
 namespace Ham.Model.Specs
 {
-    /// <summary>A named set of checkpoint keys that the algorithms train or merge together.</summary>
-    public sealed record SpecGroup(string Name, IReadOnlyList<string> Keys);
+    /// <summary>
+    /// A named set of checkpoint keys that the algorithms train or merge together. The algebra below keeps the
+    /// group's name and its key order, so that groups for the algorithms are written as expressions over groups
+    /// (<c>Stem.Within(Parameters)</c>), never as string prefixes.
+    /// </summary>
+    public sealed record SpecGroup(string Name, IReadOnlyList<string> Keys)
+    {
+        /// <summary>The keys that are also in <paramref name="other"/>.</summary>
+        public SpecGroup Within(SpecGroup other)
+        {
+            var kept = new HashSet<string>(other.Keys, StringComparer.Ordinal);
+            return new SpecGroup(Name, Keys.Where(kept.Contains).ToList());
+        }
+
+        /// <summary>The keys that are in none of <paramref name="others"/>.</summary>
+        public SpecGroup Except(params SpecGroup[] others)
+        {
+            var removed = new HashSet<string>(others.SelectMany(g => g.Keys), StringComparer.Ordinal);
+            return new SpecGroup(Name, Keys.Where(k => !removed.Contains(k)).ToList());
+        }
+
+        /// <summary>
+        /// The keys with <paramref name="prefix"/> cut off: a submodule's own names ("visual.ln_post.weight" ->
+        /// "ln_post.weight" for "visual."). ArgumentException naming the first key outside the prefix.
+        /// </summary>
+        public SpecGroup WithoutPrefix(string prefix)
+        {
+            var outside = Keys.FirstOrDefault(k => !k.StartsWith(prefix, StringComparison.Ordinal));
+            if (outside != null)
+                throw new ArgumentException($"group '{Name}' has key '{outside}', which is not under '{prefix}'",
+                    nameof(prefix));
+            return new SpecGroup(Name, Keys.Select(k => k.Substring(prefix.Length)).ToList());
+        }
+    }
 
     /// <summary>The groups of one architecture, and which of them are trained and which merged.</summary>
     public class SpecGroups
@@ -114,18 +146,25 @@ namespace Ham.Model.Specs
         public SpecGroup All => this["all"];
     }
 
-    /// <summary>ResNet's groups: the stem, each stage, convolutions, norms, batch-norm statistics.</summary>
+    /// <summary>ResNet's groups: the stem, each stage and block, convolutions, norms, batch-norm statistics.</summary>
     public sealed class ResNetGroups : SpecGroups
     {
         public ResNetGroups(string architecture, IReadOnlyList<SpecGroup> groups, IReadOnlyList<string> trained,
             IReadOnlyList<string> merged)
-            : base(architecture, groups, trained, merged) => Stages = Numbered("layer", 1);
+            : base(architecture, groups, trained, merged)
+        {
+            Stages = Numbered("layer", 1);
+            Blocks = Enumerable.Range(1, Stages.Count).SelectMany(stage => Numbered($"layer{stage}.", 0)).ToList();
+        }
 
         // conv1 and bn1.
         public SpecGroup Stem => this["stem"];
 
         // layer1 .. layer4 (index 0 is layer1).
         public IReadOnlyList<SpecGroup> Stages { get; }
+
+        // Every key of each basic block, stage by stage: layer1.0, layer1.1, ..., layer4.{last}.
+        public IReadOnlyList<SpecGroup> Blocks { get; }
 
         // Every convolution weight, the downsample projections included.
         public SpecGroup Convs => this["convs"];

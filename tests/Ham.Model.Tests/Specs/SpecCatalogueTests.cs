@@ -154,6 +154,36 @@ public sealed class SpecCatalogueTests
         Assert.Throws<KeyNotFoundException>(() => groups["visual.nothing"]);
     }
 
+    [Fact]
+    public void Group_algebra_keeps_the_name_and_the_key_order()
+    {
+        var group = new SpecGroup("g", ["visual.c", "visual.a", "visual.b", "visual.d"]);
+        var other = new SpecGroup("other", ["visual.d", "visual.a", "x"]);
+
+        Assert.Equal(["visual.a", "visual.d"], group.Within(other).Keys);
+        Assert.Equal("g", group.Within(other).Name);
+        Assert.Equal(["visual.c", "visual.b"], group.Except(other).Keys);
+        Assert.Equal(["visual.c"], group.Except(other, new SpecGroup("b", ["visual.b"])).Keys);
+        Assert.Equal(group.Keys, group.Except().Keys);
+        Assert.Equal(["c", "a", "b", "d"], group.WithoutPrefix("visual.").Keys);
+        var error = Assert.Throws<ArgumentException>(() => other.WithoutPrefix("visual."));
+        Assert.Contains("'x'", error.Message);
+    }
+
+    [Fact]
+    public void ResNet_blocks_split_the_stages_stage_by_stage()
+    {
+        var groups = ResNetSpecs.Resnet18Onnx.Groups;
+
+        Assert.Equal(["layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1",
+            "layer4.2"], groups.Blocks.Select(b => b.Name));
+        Assert.Equal([12, 12, 18, 12, 18, 12, 18, 12, 12], groups.Blocks.Select(b => b.Keys.Count));
+        Assert.Equal(groups.Stages.SelectMany(s => s.Keys), groups.Blocks.SelectMany(b => b.Keys));
+        Assert.Equal(["layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight", "layer2.0.downsample.1.bias"],
+            groups.Blocks[2].Within(groups.Parameters).Keys.TakeLast(3));
+        Assert.Equal(8, ResNetSpecs.Resnet18.Groups.Blocks.Count);
+    }
+
     [Theory]
     [InlineData("resnet18", new[] { 2, 2, 2, 2 })]
     [InlineData("resnet18-onnx", new[] { 2, 2, 2, 3 })]
