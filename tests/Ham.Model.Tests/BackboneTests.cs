@@ -101,6 +101,21 @@ public sealed class BackboneTests
     }
 
     [Fact]
+    public void The_network_takes_its_groups_from_the_spec_with_its_blocks()
+    {
+        using var onnx = new ResNet18();
+        using var torchvision = new ResNet18([2, 2, 2, 2]);
+        using var unshipped = new ResNet18([1, 1, 1, 1]);
+
+        Assert.Equal("resnet18-onnx", onnx.Spec.Name);
+        Assert.Equal("resnet18", torchvision.Spec.Name);
+        Assert.Equal(9, torchvision.ParameterGroups.Count);
+        var error = Assert.Throws<InvalidOperationException>(() => unshipped.ParameterGroups);
+        Assert.Contains("blocks 1-1-1-1", error.Message);
+        Assert.Contains("specs/", error.Message);
+    }
+
+    [Fact]
     public void Preprocess_gives_bgr_minus_channel_means_for_bytes_and_unit_floats()
     {
         using var scope = NewDisposeScope();

@@ -1,4 +1,5 @@
 using Ham.Algorithms;
+using Ham.Model.Specs;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -105,28 +106,48 @@ public sealed class ResNet18 : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// One group per residual unit: the stem (conv1, bn1), then each basic block (layer1.0 ... layer4.2, with its
-    /// shortcut), 10 groups of trainable parameters for the ONNX layout (conv weights, batch-norm weight and bias).
-    /// Blocks rather than single conv layers: a block is the unit that adds into the residual stream, as a
-    /// transformer's resblock is for CLIP, and a per-layer split would give the 1×1 shortcut convs groups too small to
-    /// align or weigh on their own. Running statistics are buffers, not parameters: they are recomputed after a merge,
-    /// not merged.
+    /// The shipped architecture spec with these blocks per stage: resnet18-onnx for the ONNX network, resnet18 for
+    /// torchvision's 2-2-2-2. InvalidOperationException naming the blocks when no spec in specs/ has them.
+    /// </summary>
+    public ResNetSpec Spec =>
+        ResNetSpecs.All.FirstOrDefault(s => s.Width == 64 && s.Blocks.SequenceEqual(BlocksPerStage))
+        ?? throw new InvalidOperationException(
+            $"no shipped ResNet spec has blocks {string.Join("-", BlocksPerStage)} (shipped: " +
+            string.Join(", ", ResNetSpecs.All.Select(s => $"{s.Name} {string.Join("-", s.Blocks)}")) +
+            "); add a resnet_cfg JSON with these layers to specs/ and rebuild");
+
+    /// <summary>
+    /// One group per residual unit, from <see cref="Spec"/>: the stem (conv1, bn1), then each basic block (layer1.0
+    /// ... layer4.2, with its shortcut), 10 groups of trainable parameters for the ONNX layout (conv weights,
+    /// batch-norm weight and bias). Blocks rather than single conv layers: a block is the unit that adds into the
+    /// residual stream, as a transformer's resblock is for CLIP, and a per-layer split would give the 1×1 shortcut
+    /// convs groups too small to align or weigh on their own. Running statistics are buffers, not parameters: they
+    /// are recomputed after a merge, not merged. InvalidOperationException naming the keys when the module's
+    /// parameters are not the spec's.
     /// </summary>
     public IReadOnlyList<ParameterGroup> ParameterGroups
     {
         get
         {
-            var keys = named_parameters().Select(p => p.name).ToList();
-            var blocks = BlocksPerStage.SelectMany((count, stage) =>
-                Enumerable.Range(0, count).Select(block => $"layer{stage + 1}.{block}"));
-            var groups = new List<ParameterGroup>
-            {
-                new("stem", keys.Where(k => !k.StartsWith("layer", StringComparison.Ordinal)).ToList()),
-            };
-            groups.AddRange(blocks.Select(block => new ParameterGroup(block,
-                keys.Where(k => k.StartsWith(block + ".", StringComparison.Ordinal)).ToList())));
-            return groups;
+            var spec = Spec;
+            var groups = spec.Groups;
+            RequireParameters(spec.Name, groups.Parameters.Keys);
+            SpecGroup[] units = [groups.Stem, .. groups.Blocks];
+            return units.Select(unit => unit.Within(groups.Parameters)).ToParameterGroups();
         }
+    }
+
+    private void RequireParameters(string specName, IReadOnlyList<string> expected)
+    {
+        var found = named_parameters().Select(p => p.name).ToList();
+        var missing = expected.Except(found).ToList();
+        var unexpected = found.Except(expected).ToList();
+        if (missing.Count == 0 && unexpected.Count == 0) return;
+
+        static string List(List<string> keys) => keys.Count == 0 ? "none" : string.Join(", ", keys);
+        throw new InvalidOperationException(
+            $"ResNet18 [{string.Join(", ", BlocksPerStage)}]: parameters differ from the {specName} spec; " +
+            $"missing: {List(missing)}; unexpected: {List(unexpected)}");
     }
 
     /// <summary>
