@@ -1,6 +1,7 @@
 using Ham.Algorithms;
 using Ham.Model.Clip;
 using Ham.Model.Imaging;
+using Ham.Model.Specs;
 using Ham.Model.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public sealed class ClipBackbone : IBackbone
         Device = device;
         pretrained = StateDicts.Copy(model.Visual, toCpu: true);
         TrainedKeys = model.Visual.named_parameters().Select(p => p.name).ToList();
-        Groups = BlockGroups(TrainedKeys);
+        Groups = TowerGroups(model.Config.ShippedSpec(), TrainedKeys);
         LogitScale = Math.Exp(model.LogitScale.item<float>());
         mean = tensor(ClipPreprocess.Mean.ToArray()).reshape(1, 3, 1, 1).to(device);
         std = tensor(ClipPreprocess.Std.ToArray()).reshape(1, 3, 1, 1).to(device);
@@ -89,21 +90,31 @@ public sealed class ClipBackbone : IBackbone
 
     public void RecomputeBatchNorm(nn.Module<Tensor, Tensor> encoder, IEnumerable<Tensor> batches) { }
 
-    /// <summary>One group per residual attention block; embeddings with ln_pre, and ln_post with proj.</summary>
-    private static List<ParameterGroup> BlockGroups(IReadOnlyList<string> keys)
+    /// <summary>
+    /// From the spec of the model's architecture: one group per residual attention block (visual.layers.{i}), the
+    /// embeddings (conv1, class and positional embedding), and the rest of the tower (ln_pre, ln_post, proj) as
+    /// visual.rest; keys are the image tower's own (<see cref="ClipModel.VisualPrefix"/> cut off).
+    /// InvalidOperationException naming the keys when the tower's parameters are not the spec's.
+    /// </summary>
+    private static IReadOnlyList<ParameterGroup> TowerGroups(ClipSpec spec, IReadOnlyList<string> towerKeys)
     {
-        var groups = new List<(string Name, List<string> Keys)>();
-        foreach (var key in keys)
+        var groups = spec.Groups;
+        var rest = groups.Visual.Except([groups.VisualEmbeddings, .. groups.VisualLayers]) with
         {
-            var parts = key.Split('.');
-            var name = parts.Length > 2 && parts[0] == "transformer" && parts[1] == "resblocks"
-                ? $"transformer.resblocks.{parts[2]}"
-                : key.StartsWith("ln_post", StringComparison.Ordinal) || key == "proj" ? "head" : "embeddings";
-            var index = groups.FindIndex(g => g.Name == name);
-            if (index < 0) groups.Add((name, [key]));
-            else groups[index].Keys.Add(key);
-        }
-        return groups.Select(g => new ParameterGroup(g.Name, g.Keys)).ToList();
+            Name = "visual.rest",
+        };
+        SpecGroup[] units = [groups.VisualEmbeddings, .. groups.VisualLayers, rest];
+        var towerGroups = units.Select(g => g.WithoutPrefix(ClipModel.VisualPrefix)).ToList();
+
+        var grouped = towerGroups.SelectMany(g => g.Keys).ToList();
+        var missing = grouped.Except(towerKeys).ToList();
+        var unexpected = towerKeys.Except(grouped).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new InvalidOperationException(
+                $"the CLIP image tower's parameters differ from the {spec.Name} spec; missing: " +
+                $"{(missing.Count == 0 ? "none" : string.Join(", ", missing))}; unexpected: " +
+                $"{(unexpected.Count == 0 ? "none" : string.Join(", ", unexpected))}");
+        return towerGroups.ToParameterGroups();
     }
 
     public void Dispose()

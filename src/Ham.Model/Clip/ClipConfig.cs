@@ -60,6 +60,20 @@ public sealed record ClipConfig(
         TransformerHeads: spec.Text.Heads,
         TransformerLayers: spec.Text.Layers);
 
+    /// <summary>
+    /// The shipped spec (specs/*.json) whose architecture this is, for its key catalogue and groups;
+    /// InvalidOperationException naming the architecture when none is.
+    /// </summary>
+    public ClipSpec ShippedSpec() =>
+        ClipSpecs.All.FirstOrDefault(spec => FromSpec(spec) == this)
+        ?? throw new InvalidOperationException(
+            $"no shipped CLIP spec has this architecture: image tower {VisionWidth} wide, {VisionLayers} layers, " +
+            $"{VisionHeads} heads, {VisionPatchSize} px patches at {ImageResolution} px; text tower " +
+            $"{TransformerWidth} wide, {TransformerLayers} layers, {TransformerHeads} heads, context " +
+            $"{ContextLength}, vocabulary {VocabSize}; embedding {EmbedDim} (shipped: " +
+            $"{string.Join(", ", ClipSpecs.All.Select(spec => spec.Name))}); add its open_clip config JSON to " +
+            "specs/ and rebuild");
+
     /// <summary>The named presets, by the reference's names.</summary>
     public static IReadOnlyDictionary<string, ClipConfig> Presets { get; } = new Dictionary<string, ClipConfig>
     {

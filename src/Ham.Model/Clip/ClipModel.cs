@@ -27,6 +27,13 @@ public sealed partial class ClipModel
     /// <summary>The architecture.</summary>
     public ClipConfig Config => config;
 
+    /// <summary>
+    /// What every checkpoint key of the image tower starts with (the field name of <see cref="Visual"/>): checkpoint
+    /// key "visual.ln_post.weight" is "ln_post.weight" in the tower's own state dict; the keys differ in nothing
+    /// else.
+    /// </summary>
+    public const string VisualPrefix = "visual.";
+
     /// <summary>The image tower, usable alone as an image encoder (pixels -> unnormalized features).</summary>
     public ClipVisionTransformer Visual => visual;
 

@@ -184,6 +184,18 @@ public sealed class SpecCatalogueTests
         Assert.Equal(8, ResNetSpecs.Resnet18.Groups.Blocks.Count);
     }
 
+    [Fact]
+    public void A_clip_config_finds_the_shipped_spec_of_its_architecture()
+    {
+        Assert.Same(ClipSpecs.ClipTiny, TinyConfig.ShippedSpec());
+        Assert.Same(ClipSpecs.VitL14_336, ClipConfig.VitL14At336.ShippedSpec());
+
+        var unknown = TinyConfig with { VisionLayers = 3 };
+        var error = Assert.Throws<InvalidOperationException>(() => unknown.ShippedSpec());
+        Assert.Contains("image tower 128 wide, 3 layers, 2 heads, 8 px patches at 32 px", error.Message);
+        Assert.Contains("add its open_clip config JSON to specs/", error.Message);
+    }
+
     [Theory]
     [InlineData("resnet18", new[] { 2, 2, 2, 2 })]
     [InlineData("resnet18-onnx", new[] { 2, 2, 2, 3 })]
