@@ -146,4 +146,37 @@ public sealed class BreakerCommandTests : IDisposable
         Assert.StartsWith("--targets: 'skecth' is not a domain", error.Message);
         Assert.False(Directory.Exists(run));
     }
+
+    [Fact]
+    public void Dg_refuses_a_repeated_target_before_it_writes_anything()
+    {
+        // A repeated target would be one more column of the table and count twice in its average.
+        using var data = new DataTestFolder();
+        var root = TrainingFixtures.SyntheticData(data, imagesPerClass: 2);
+        var run = PathOf("run");
+
+        var error = Assert.Throws<ArgumentException>(() => Run("dg", "--data", root, "--targets", "sketch,photo,sketch",
+            "--methods", "zeroshot", "--steps", "1", "--out", run));
+
+        Assert.Equal("--targets: 'sketch' is given twice", error.Message);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void Dg_refuses_data_with_a_single_domain_before_it_writes_anything()
+    {
+        // Leave-one-domain-out needs a source domain beside the target (this failed with "tensors" after the run
+        // directory had its options and checkpoints folder).
+        using var data = new DataTestFolder();
+        var root = TrainingFixtures.SyntheticData(data, imagesPerClass: 2);
+        foreach (var domain in Directory.GetDirectories(root).Where(d => Path.GetFileName(d) != "sketch"))
+            Directory.Delete(domain, recursive: true);
+        var run = PathOf("run");
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            Run("dg", "--data", root, "--methods", "zeroshot,erm", "--steps", "1", "--out", run));
+
+        Assert.StartsWith("--data: leave-one-domain-out needs at least two domains", error.Message);
+        Assert.False(Directory.Exists(run));
+    }
 }

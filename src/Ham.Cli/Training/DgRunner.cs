@@ -27,6 +27,9 @@ public static class DgRunner
         var splits = options.Splits is { } splitsDir
             ? SplitLists.Load(splitsDir, data)
             : SplitLists.Random(data, options.SplitSeed);
+        if (data.Domains.Count < 2)
+            throw new ArgumentException($"--data: leave-one-domain-out needs at least two domains, {data.Root} has " +
+                                        $"{data.Domains.Count} ({string.Join(", ", data.Domains)})");
         foreach (var target in options.Targets)
         {
             if (!data.Domains.Contains(target))
@@ -93,6 +96,8 @@ public static class DgRunner
         if (options.Densities.Any(d => d is < 0 or > 1))
             throw new ArgumentOutOfRangeException("--densities", "--densities must lie in [0, 1]");
         if (options.Targets.Count == 0) throw new ArgumentException("--targets: no target domain given");
+        var repeated = options.Targets.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new ArgumentException($"--targets: '{repeated.Key}' is given twice");
         if (options.Seeds.Count == 0) throw new ArgumentException("--seeds: no seed given");
         if (options.Methods.Count == 0) throw new ArgumentException("--methods: no method given");
         foreach (var method in options.Methods) TrainingKind.For(method);
