@@ -44,6 +44,24 @@ public sealed class BreakerCommandTests : IDisposable
     }
 
     [Fact]
+    public void Merge_refuses_an_output_that_is_an_input_reached_through_a_linked_folder_above_its_own()
+    {
+        // real/sub/model.safetensors is the input; link -> real, so link/sub/model.safetensors is the same file,
+        // though its own folder (link/sub) is no link.
+        Directory.CreateDirectory(PathOf("real/sub"));
+        var model = Checkpoint("real/sub/model.safetensors", [2, 2, 4]);
+        var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);
+        Directory.CreateSymbolicLink(PathOf("link"), PathOf("real"));
+        var before = File.ReadAllBytes(model);
+
+        var error = Assert.Throws<ArgumentException>(() => Run("merge", "--method", "soup", "--base", pretrained,
+            "--models", model, "--out", PathOf("link/sub/model.safetensors")));
+
+        Assert.Contains("--out", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(model));
+    }
+
+    [Fact]
     public void Merge_names_the_file_that_holds_a_nan()
     {
         var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);

@@ -21,18 +21,25 @@ public static class OutputPath
         }
     }
 
-    // The absolute path with symbolic links followed (the file itself and the folder holding it).
+    // The absolute path with symbolic links followed: the file itself and every folder above it (a link two
+    // folders up leads to the same file as much as one on the file's own folder).
     private static string Resolve(string path)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full);
-        if (directory is not null && Directory.Exists(directory))
-        {
-            var folder = new DirectoryInfo(directory);
-            var resolvedFolder = folder.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? folder.FullName;
-            full = Path.Combine(resolvedFolder, Path.GetFileName(full));
-        }
+        if (directory is not null) full = Path.Combine(RealFolder(directory), Path.GetFileName(full));
         var file = new FileInfo(full);
-        return file.Exists ? file.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+        var target = file.Exists ? file.ResolveLinkTarget(returnFinalTarget: true) : null;
+        return target is null ? full : Resolve(target.FullName);
+    }
+
+    // The folder with each link on its path followed, from the root down; a folder that does not exist stays as is.
+    private static string RealFolder(string directory)
+    {
+        var parent = Path.GetDirectoryName(directory);
+        var folder = parent is null ? directory : Path.Combine(RealFolder(parent), Path.GetFileName(directory));
+        var target = Directory.Exists(folder) ? new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)
+            : null;
+        return target is null ? folder : RealFolder(target.FullName);
     }
 }
