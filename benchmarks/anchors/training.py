@@ -1,7 +1,7 @@
 """PyTorch anchors for training and inference throughput: ResNet-18 (torchvision, 7 classes) at 128 px batch 32
 and CLIP's ViT-B/16 image tower (defined here after CLIP's model.py math) at 224 px batch 8, random weights.
 Train = forward + cross-entropy backward + Adam step; eval = forward under no_grad in eval mode.
-Usage: training.py resnet18|vit_b16 [steps]."""
+Usage: training.py resnet18|resnet18_2223|vit_b16 [steps]."""
 
 import sys
 import time
@@ -65,13 +65,17 @@ def build(name):
         except ImportError:
             sys.exit("torchvision is not installed (apt-get install python3-torchvision)")
         return torchvision.models.resnet18(num_classes=7), 128, 32, 7
+    if name == "resnet18_2223":  # the blocks of the ONNX ResNet-18 that Ham's main job trains (layer4.2 extra)
+        from torchvision.models.resnet import BasicBlock, ResNet
+        return ResNet(BasicBlock, [2, 2, 2, 3], num_classes=7), 128, 32, 7
     if name == "vit_b16":
         return VisionTransformer(), 224, 8, 512
-    sys.exit(f"unknown model '{name}', expected resnet18 or vit_b16")
+    sys.exit(f"unknown model '{name}', expected resnet18, resnet18_2223 or vit_b16")
 
 
 def time_steps(step, steps):
-    step()  # warm-up: allocator, OpenBLAS threads
+    step()  # two warm-up steps, as on Ham's side: allocator, OpenBLAS threads
+    step()
     start = time.perf_counter()
     for _ in range(steps):
         step()
@@ -108,7 +112,8 @@ def main():
 
     extra = dict(threads=threads, batch=batch, resolution=resolution, steps=steps, torch=torch.__version__,
                  peak_bytes=peak_resident_bytes())
-    label = "ResNet-18 128 px b32" if name == "resnet18" else "ViT-B/16 224 px b8"
+    label = {"resnet18": "ResNet-18 128 px b32", "resnet18_2223": "ResNet-18 2-2-2-3 (ONNX) 128 px b32"}.get(
+        name, "ViT-B/16 224 px b8")
     emit("training", f"{label} eval (PyTorch)", batch / eval_seconds, "img/s", seconds_per_step=eval_seconds, **extra)
     emit("training", f"{label} train (PyTorch)", batch / train_seconds, "img/s", seconds_per_step=train_seconds,
          **extra)

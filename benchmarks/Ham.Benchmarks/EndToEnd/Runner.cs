@@ -19,6 +19,7 @@ public static class Runner
         ("memcopy.py", [], "memcopy"),
         ("ties_fusion_style.py", [], "merge-memory:ties"),
         ("training.py", ["resnet18"], "resnet18"),
+        ("training.py", ["resnet18_2223"], "resnet18"),
         ("training.py", ["vit_b16", "1"], "vit-b16"),
     ];
 
