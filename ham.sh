@@ -3,5 +3,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")" && pwd)"
 bash "$root/scripts/setup.sh"
-dotnet build "$root/src/Ham.Cli" -c Release -v quiet -nologo '-clp:NoSummary;ErrorsOnly' >&2
+# The build's own output is shown only when it fails.
+if ! build_log="$(dotnet build "$root/src/Ham.Cli" -c Release -v quiet -nologo 2>&1)"; then
+  printf '%s\n' "$build_log" >&2
+  exit 1
+fi
 exec dotnet "$root/src/Ham.Cli/bin/Release/net10.0/ham.dll" "$@"
