@@ -138,7 +138,7 @@ public static class Merge
             var same = WeightsFor(config, models.Count, null);
             return _ => same;
         }
-        var byGroup = Redundancy.GroupWeights(pretrained, models, groups);
+        var byGroup = Redundancy.GroupWeights(pretrained, models, groups, config.Rule);
         var groupOf = groups.SelectMany(g => g.Keys.Select(k => (k, g.Name))).ToDictionary(p => p.k, p => p.Name);
         return key => byGroup[groupOf.GetValueOrDefault(key, key)];
     }

@@ -28,6 +28,23 @@ public enum ModelWeighting
     Redundancy,
 }
 
+/// <summary>How RHM turns the candidates' similarities C (c_ij = max(0, cos(τ_i, τ_j))) into weights.</summary>
+public enum RedundancyRule
+{
+    /// <summary>
+    /// w_i ∝ 1/Σ_j c_ij, the rule as HAM states it: a cluster of m identical candidates orthogonal to the rest
+    /// weighs as one, but a duplicate of a candidate that overlaps others shifts the weights.
+    /// </summary>
+    RowSum,
+
+    /// <summary>
+    /// w ∝ max(0, C⁺·1): equal to <see cref="RowSum"/> when the candidates form clusters of identical ones
+    /// orthogonal to each other, and exactly invariant to duplicating any candidate (the duplicates share its
+    /// weight), whatever the overlaps.
+    /// </summary>
+    PseudoInverse,
+}
+
 /// <summary>
 /// The one method the baselines are configurations of: per tensor, τ_k = θ_k − θ0; optionally drop entries at
 /// random and rescale (DARE); optionally keep each τ_k's top-density fraction by magnitude (TIES trim);
@@ -40,13 +57,15 @@ public enum ModelWeighting
 /// <param name="Seed">DARE: seed of the drop masks (mixed with the model index and the tensor's key).</param>
 /// <param name="ElectSign">Sign election and disjoint mean (TIES, RHM) instead of a weighted sum.</param>
 /// <param name="Weighting">How the task vectors are weighed.</param>
+/// <param name="Rule">With <see cref="ModelWeighting.Redundancy"/>: how similarities become weights.</param>
 public sealed record GeneralizedTaskArithmetic(
     double Lambda = 1.0,
     double Density = 1.0,
     double DropRate = 0.0,
     long Seed = 0,
     bool ElectSign = false,
-    ModelWeighting Weighting = ModelWeighting.Sum) : MergeMethod
+    ModelWeighting Weighting = ModelWeighting.Sum,
+    RedundancyRule Rule = RedundancyRule.RowSum) : MergeMethod
 {
     public override string Name => "generalized";
 
@@ -57,6 +76,8 @@ public sealed record GeneralizedTaskArithmetic(
         Options.Fraction(DropRate, nameof(DropRate));
         if (!Enum.IsDefined(Weighting))
             throw new ArgumentOutOfRangeException(nameof(Weighting), Weighting, $"unknown {nameof(Weighting)}");
+        if (!Enum.IsDefined(Rule))
+            throw new ArgumentOutOfRangeException(nameof(Rule), Rule, $"unknown {nameof(Rule)}");
     }
 
     public override GeneralizedTaskArithmetic ToGeneralized(int modelCount) => this;
@@ -161,7 +182,9 @@ public sealed record WiseFt(double Alpha = 0.5) : MergeMethod
 /// <param name="Density">Fraction of each candidate's entries kept by magnitude.</param>
 /// <param name="Lambda">λ, the scale of the merged task vector.</param>
 /// <param name="UseRedundancyWeights">false: uniform weights (the "no redundancy" ablation).</param>
-public sealed record Rhm(double Density = 0.2, double Lambda = 1.0, bool UseRedundancyWeights = true) : MergeMethod
+/// <param name="Rule">How the similarities become weights (<see cref="RedundancyRule"/>; the paper's by default).</param>
+public sealed record Rhm(double Density = 0.2, double Lambda = 1.0, bool UseRedundancyWeights = true,
+    RedundancyRule Rule = RedundancyRule.RowSum) : MergeMethod
 {
     public override string Name => "rhm";
 
@@ -169,9 +192,10 @@ public sealed record Rhm(double Density = 0.2, double Lambda = 1.0, bool UseRedu
     {
         Options.Fraction(Density, nameof(Density));
         Options.Finite(Lambda, nameof(Lambda));
+        if (!Enum.IsDefined(Rule)) throw new ArgumentOutOfRangeException(nameof(Rule), Rule, $"unknown {nameof(Rule)}");
     }
 
     public override GeneralizedTaskArithmetic ToGeneralized(int modelCount) =>
         new(Lambda: Lambda, Density: Density, ElectSign: true,
-            Weighting: UseRedundancyWeights ? ModelWeighting.Redundancy : ModelWeighting.Sum);
+            Weighting: UseRedundancyWeights ? ModelWeighting.Redundancy : ModelWeighting.Sum, Rule: Rule);
 }

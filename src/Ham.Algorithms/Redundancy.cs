@@ -65,9 +65,17 @@ public static class Redundancy
     }
 
     // w_i = (1/Σ_j c_ij) / Σ_l (1/Σ_j c_lj)
-    public static double[] Weights(double[,] gram)
+    public static double[] Weights(double[,] gram) => Weights(gram, RedundancyRule.RowSum);
+
+    public static double[] Weights(double[,] gram, RedundancyRule rule) => rule switch
     {
-        var similarity = Similarities(gram);
+        RedundancyRule.RowSum => RowSumWeights(Similarities(gram)),
+        RedundancyRule.PseudoInverse => PseudoInverseWeights(Similarities(gram)),
+        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "unknown redundancy rule"),
+    };
+
+    private static double[] RowSumWeights(double[,] similarity)
+    {
         var count = similarity.GetLength(0);
         var inverse = new double[count];
         for (var i = 0; i < count; i++)
@@ -80,6 +88,21 @@ public static class Redundancy
         return inverse.Select(w => w / total).ToArray();
     }
 
+    // w = max(0, C⁺ 1) / Σ max(0, C⁺ 1); singular values below 1e-9 of the largest count as zero, so that exact
+    // duplicates (equal rows and columns of C) share one weight. C ⪰ 0 with 1 in its range gives 1ᵀC⁺1 > 0, so some
+    // weight is positive; uniform weights only if rounding left none.
+    private static double[] PseudoInverseWeights(double[,] similarity)
+    {
+        var count = similarity.GetLength(0);
+        using var scope = torch.NewDisposeScope();
+        var matrix = torch.tensor(similarity, torch.ScalarType.Float64);
+        var solution = torch.linalg.pinv(matrix, rtol: 1e-9, hermitian: true)
+            .mm(torch.ones(count, 1, torch.ScalarType.Float64)).reshape(-1);
+        var weights = solution.data<double>().Select(w => Math.Max(0, w)).ToArray();
+        var total = weights.Sum();
+        return total > 0 ? weights.Select(w => w / total).ToArray() : Enumerable.Repeat(1.0 / count, count).ToArray();
+    }
+
     /// <summary>
     /// The weights of every group (keys absent from all groups form a group of their own, named by the key),
     /// from whole models in memory: group name -> w, one per candidate.
@@ -87,7 +110,8 @@ public static class Redundancy
     public static Dictionary<string, double[]> GroupWeights(
         IReadOnlyDictionary<string, torch.Tensor> pretrained,
         IReadOnlyList<IReadOnlyDictionary<string, torch.Tensor>> models,
-        IReadOnlyList<ParameterGroup> groups)
+        IReadOnlyList<ParameterGroup> groups,
+        RedundancyRule rule = RedundancyRule.RowSum)
     {
         var weights = new Dictionary<string, double[]>();
         foreach (var group in Grouping.Complete(groups, MergedKeys(pretrained, models)))
@@ -95,7 +119,7 @@ public static class Redundancy
             var gram = new double[models.Count, models.Count];
             foreach (var key in group.Keys)
                 gram = Add(gram, Gram(pretrained[key], models.Select(m => m[key]).ToArray(), key));
-            weights[group.Name] = Weights(gram);
+            weights[group.Name] = Weights(gram, rule);
         }
         return weights;
     }

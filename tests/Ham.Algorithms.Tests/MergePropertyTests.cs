@@ -157,6 +157,55 @@ public sealed class MergePropertyTests
     }
 
     [Fact]
+    public void Rhm_with_pseudo_inverse_weights_is_unchanged_by_a_duplicate_of_overlapping_candidates()
+    {
+        // Dense random task vectors overlap (0 < c_ij < 1), where the row-sum rule shifts the weights; C⁺1 does not.
+        var size = Shapes.Sum(s => (int)s.Shape.Aggregate(1L, (a, b) => a * b));
+        var candidates = Gen.Select(Gen.Int[2, 4], Gen.Int[0, int.MaxValue]).Select((count, seed) =>
+        {
+            var random = new Random(seed);
+            var shared = Enumerable.Range(0, size).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+            return Enumerable.Range(0, count).Select(_ => shared
+                .Select(v => (float)(v + random.NextDouble() * 2 - 1)).ToArray()).ToArray();
+        });
+        Gen.Select(ModelGen, candidates, Gen.Int[0, 3], Gen.Double[0.2, 1])
+            .Sample((pretrained, taskVectors, pick, density) =>
+        {
+            var models = taskVectors.Select(t => Plus(pretrained, FromFlat(t))).ToList();
+            var duplicated = models.Append(Clone(models[pick % models.Count])).ToList();
+            var method = new Rhm(density, 1, Rule: RedundancyRule.PseudoInverse);
+            var without = Merge.Models(method, pretrained, models, Groups);
+            var with = Merge.Models(method, pretrained, duplicated, Groups);
+            Assert.True(MaxDifference(without, with) < Rounding);
+        }, iter: 40, seed: "pinvDup0001a");
+    }
+
+    [Fact]
+    public void Row_sum_weights_shift_under_a_duplicate_of_an_overlapping_candidate_and_pseudo_inverse_ones_do_not()
+    {
+        // a and b with cos 0.5; duplicating a: the row-sum rule gives the two copies of a 1.6× b's weight in
+        // all, where a alone had b's; C⁺1 splits a's weight between its copies and leaves b's share.
+        var pair = new double[,] { { 1, 0.5 }, { 0.5, 1 } };
+        var triple = new double[,] { { 1, 1, 0.5 }, { 1, 1, 0.5 }, { 0.5, 0.5, 1 } };
+        var rowSum = Redundancy.Weights(triple, RedundancyRule.RowSum);
+        Assert.Equal(1.6, (rowSum[0] + rowSum[1]) / rowSum[2], 9);
+        var before = Redundancy.Weights(pair, RedundancyRule.PseudoInverse);
+        var after = Redundancy.Weights(triple, RedundancyRule.PseudoInverse);
+        Assert.Equal(before[0], after[0] + after[1], 9);
+        Assert.Equal(before[1], after[2], 9);
+        Assert.Equal(after[0], after[1], 9);
+    }
+
+    [Fact]
+    public void Both_redundancy_rules_agree_on_clusters_of_identical_candidates()
+    {
+        var gram = new double[,] { { 1, 1, 1, 0 }, { 1, 1, 1, 0 }, { 1, 1, 1, 0 }, { 0, 0, 0, 1 } };
+        var rowSum = Redundancy.Weights(gram, RedundancyRule.RowSum);
+        var pseudoInverse = Redundancy.Weights(gram, RedundancyRule.PseudoInverse);
+        for (var i = 0; i < 4; i++) Assert.Equal(rowSum[i], pseudoInverse[i], 9);
+    }
+
+    [Fact]
     public void Redundancy_weights_give_a_cluster_of_duplicates_the_weight_of_one()
     {
         // Two orthogonal directions a, b; a appears three times: each copy gets a third of b's weight.

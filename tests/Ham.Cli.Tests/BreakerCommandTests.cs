@@ -197,4 +197,20 @@ public sealed class BreakerCommandTests : IDisposable
         Assert.StartsWith("--data: leave-one-domain-out needs at least two domains", error.Message);
         Assert.False(Directory.Exists(run));
     }
+
+    [Fact]
+    public void Merge_takes_the_pseudo_inverse_redundancy_rule_and_refuses_an_unknown_one()
+    {
+        var pretrained = Checkpoint("base.safetensors", [1, 2, 3]);
+        var a = Checkpoint("a.safetensors", [2, 2, 4]);
+        var b = Checkpoint("b.safetensors", [1, 3, 4]);
+
+        Assert.Equal(0, Run("merge", "--method", "rhm", "--redundancy", "pseudo-inverse", "--base", pretrained,
+            "--models", a, b, a, "--out", PathOf("out.safetensors")));
+        var error = Assert.Throws<ArgumentException>(() => Run("merge", "--method", "rhm", "--redundancy", "exact",
+            "--base", pretrained, "--models", a, b, "--out", PathOf("other.safetensors")));
+
+        Assert.StartsWith("--redundancy must be row-sum or pseudo-inverse, got 'exact'", error.Message);
+        Assert.False(File.Exists(PathOf("other.safetensors")));
+    }
 }

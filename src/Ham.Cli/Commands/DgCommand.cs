@@ -78,6 +78,11 @@ public sealed class DgCommand : Command<DgCommand.Settings>
                      "trains), always, never")]
         public string? RecomputeBatchNorm { get; init; }
 
+        [CommandOption("--redundancy <RULE>")]
+        [Description("RHM's weights from the snapshots' similarities: row-sum (default, the paper's) or " +
+                     "pseudo-inverse (exactly invariant to duplicated snapshots)")]
+        public string? Redundancy { get; init; }
+
         [CommandOption("--backbone <NAME>")] [Description("resnet18 (default) or clip")]
         public string? Backbone { get; init; }
 
@@ -174,6 +179,7 @@ public sealed class DgCommand : Command<DgCommand.Settings>
             Densities = Numbers(settings.Densities, "--densities") ?? defaults.Densities,
             BatchNorm = settings.BatchNorm ?? defaults.BatchNorm,
             RecomputeBatchNorm = settings.RecomputeBatchNorm ?? defaults.RecomputeBatchNorm,
+            Redundancy = settings.Redundancy ?? defaults.Redundancy,
             Backbone = settings.Backbone ?? defaults.Backbone,
             Checkpoint = settings.Checkpoint is null ? null : Path.GetFullPath(settings.Checkpoint),
             Device = settings.Device ?? defaults.Device,

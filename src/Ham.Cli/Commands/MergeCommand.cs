@@ -62,6 +62,11 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         [CommandOption("--uniform-weights")] [Description("RHM without redundancy weights (the ablation)")]
         public bool UniformWeights { get; init; }
 
+        [CommandOption("--redundancy <RULE>")]
+        [Description("RHM's weights from the similarities C: row-sum (default, w ∝ 1/Σ_j c_ij) or pseudo-inverse " +
+                     "(w ∝ max(0, C⁺1), exactly invariant to a duplicated model)")]
+        public string? Redundancy { get; init; }
+
         [CommandOption("--group-depth <N>")]
         [Description("RHM's parameter groups: keys sharing their first N dot-separated parts (default: per module, " +
                      "all parts but the last)")]
@@ -126,10 +131,20 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
                 $"--inner must be task-arithmetic or ties, got '{settings.Inner}'", nameof(settings.Inner)),
         }),
         "wise-ft" => new WiseFt(settings.Alpha ?? 0.5),
-        "rhm" => new Rhm(settings.Density ?? 0.2, settings.Lambda ?? 1.0, !settings.UniformWeights),
+        "rhm" => new Rhm(settings.Density ?? 0.2, settings.Lambda ?? 1.0, !settings.UniformWeights,
+            RuleOf(settings.Redundancy)),
         _ => throw new ArgumentException(
             $"--method must be one of task-arithmetic, soup, ties, dare, wise-ft, rhm; got '{settings.Method}'",
             nameof(settings.Method)),
+    };
+
+    /// <summary>The rule named on the command line (--redundancy of merge and dg).</summary>
+    internal static RedundancyRule RuleOf(string? name) => name switch
+    {
+        null or "row-sum" => RedundancyRule.RowSum,
+        "pseudo-inverse" => RedundancyRule.PseudoInverse,
+        _ => throw new ArgumentException($"--redundancy must be row-sum or pseudo-inverse, got '{name}'",
+            "--redundancy"),
     };
 
     // The options records name their fields (Density); the error names the command-line option (--density).
@@ -212,7 +227,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             ["method"] = method.Name, ["config"] = method.ToString(), ["lambda"] = settings.Lambda,
             ["density"] = settings.Density, ["drop_rate"] = settings.DropRate, ["seed"] = settings.Seed,
             ["inner"] = method is Dare ? settings.Inner : null, ["alpha"] = settings.Alpha,
-            ["uniform_weights"] = settings.UniformWeights, ["group_depth"] = settings.GroupDepth,
+            ["uniform_weights"] = settings.UniformWeights, ["redundancy"] = settings.Redundancy ?? "row-sum", ["group_depth"] = settings.GroupDepth,
             ["dtype"] = settings.DType.ToUpperInvariant(),
         };
         var inputs = new[] { basePath }.Concat(modelPaths)
@@ -264,7 +279,7 @@ public static class StreamedMerge
                 ReleasePages(key, pretrained, models);
                 gram = Redundancy.Add(gram, Redundancy.Gram(theta0, candidates, key));
             }
-            var weights = Redundancy.Weights(gram);
+            var weights = Redundancy.Weights(gram, config.Rule);
             foreach (var key in group.Keys) byKey[key] = weights;
         }
         // Integer buffers have no group; they are copied from θ0 and their weights are not used.

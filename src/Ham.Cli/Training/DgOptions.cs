@@ -35,6 +35,8 @@ public sealed record DgOptions
     public string BatchNorm { get; init; } = "frozen";
     // Recompute batch-norm statistics after a merge: "auto" (when batch norm trains), "always", "never".
     public string RecomputeBatchNorm { get; init; } = "auto";
+    // RHM's redundancy rule: "row-sum" (w ∝ 1/Σ_j c_ij, the paper's) or "pseudo-inverse" (w ∝ max(0, C⁺1)).
+    public string Redundancy { get; init; } = "row-sum";
     // Source training images used to recompute batch-norm statistics after a merge.
     public int BatchNormImages { get; init; } = 512;
     // Images per evaluation batch.
