@@ -47,6 +47,17 @@ internal static class Fixtures
     }
 
     /// <summary>Max |a − b| over the tensors of two models with the same keys.</summary>
+    /// <summary>max |fused − step-by-step| of one tensor's merge; asserts first that the fused kernel takes it.</summary>
+    public static float FusedAgainstStepwise(GeneralizedTaskArithmetic config, torch.Tensor pretrained,
+        torch.Tensor[] models, double[] weights)
+    {
+        Xunit.Assert.True(FusedMergeKernel.Applies(config, pretrained, models));
+        using var fused = FusedMergeKernel.Merge(config, "w", pretrained, models, weights, torch.ScalarType.Float32);
+        using var stepwise = Merge.Stepwise(config, "w", pretrained, models, weights, torch.ScalarType.Float32);
+        using var difference = (fused - stepwise).abs().max();
+        return difference.item<float>();
+    }
+
     public static double MaxDifference(IReadOnlyDictionary<string, torch.Tensor> a,
         IReadOnlyDictionary<string, torch.Tensor> b)
     {

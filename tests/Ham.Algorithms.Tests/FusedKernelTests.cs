@@ -20,13 +20,8 @@ public sealed class FusedKernelTests
                     .Select(_ => pretrained + torch.randn(size, generator: generator).mul_(0.01)).ToArray();
                 var weights = Enumerable.Range(1, count).Select(k => 1.0 / k).ToArray();
                 var config = new GeneralizedTaskArithmetic(Lambda: 0.8, Density: density, ElectSign: electSign);
-                Assert.True(FusedMergeKernel.Applies(config, pretrained, models));
-                using var fused = FusedMergeKernel.Merge(config, "w", pretrained, models, weights,
-                    torch.ScalarType.Float32);
-                using var stepwise = Merge.Stepwise(config, "w", pretrained, models, weights,
-                    torch.ScalarType.Float32);
-                using var difference = (fused - stepwise).abs().max();
-                Assert.True(difference.item<float>() < 1e-5, $"max difference {difference.item<float>()}");
+                var difference = Fixtures.FusedAgainstStepwise(config, pretrained, models, weights);
+                Assert.True(difference < 1e-5, $"max difference {difference}");
             }, iter: 40, seed: "dSC0fmjyqpm1");
     }
 
