@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 
 namespace Ham.Algorithms;
@@ -180,13 +182,14 @@ internal static unsafe class FusedMergeKernel
             for (var k = 0; k < count; k++) thresholds[k] = SmallThreshold(theta0, thetas[k], size, rank, masks, k);
             return thresholds;
         }
-        var brackets = thetas.Select((theta, k) => Bracket(theta0, theta, size, rank, masks, k)).ToArray();
+        var brackets = new (float Lo, float Hi)[count];
+        Parallel.For(0, count, Parallelism(), k => brackets[k] = Bracket(theta0, thetas[k], size, rank, masks, k));
         var below = new long[count];
         var atLo = new long[count];
         var inside = Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray();
         var chunks = (int)((size + ChunkSize - 1) / ChunkSize);
         Parallel.For(0, chunks, Parallelism(),
-            () => (Below: new long[count], AtLo: new long[count], Buffer: new float[ChunkSize],
+            () => (Below: new long[count], AtLo: new long[count], Buffer: new float[ChunkSize + Vector<float>.Count],
                 Inside: Enumerable.Range(0, count).Select(_ => new List<float>()).ToArray()),
             (chunk, _, partial) =>
             {
@@ -219,8 +222,7 @@ internal static unsafe class FusedMergeKernel
                             var within = Vector.GreaterThan(magnitude, loVector) &
                                          Vector.LessThanOrEqual(magnitude, hiVector);
                             if (Vector.EqualsAll(within, Vector<int>.Zero)) continue;
-                            for (var lane = 0; lane < Vector<float>.Count; lane++)
-                                if (within[lane] != 0) buffer[collected++] = magnitude[lane];
+                            collected += Append(magnitude, within, buffer, collected);
                         }
                         under += Vector.Sum(underLanes);
                         equal += Vector.Sum(equalLanes);
@@ -248,14 +250,14 @@ internal static unsafe class FusedMergeKernel
                         inside[k].AddRange(partial.Inside[k]);
                     }
             });
-        for (var k = 0; k < count; k++)
+        Parallel.For(0, count, Parallelism(), k =>
         {
             var rankAbove = rank - below[k] - atLo[k];
             thresholds[k] = rank > below[k] && rankAbove <= 0 ? brackets[k].Lo
                 : rankAbove >= 1 && rankAbove <= inside[k].Count
                     ? QuickSelect(CollectionsMarshal.AsSpan(inside[k]), (int)(rankAbove - 1))
                     : Threshold(theta0, thetas[k], size, keep, masks, k);
-        }
+        });
         return thresholds;
     }
 
@@ -286,16 +288,44 @@ internal static unsafe class FusedMergeKernel
             var index = Math.Min(size - 1, (long)(j * stride) + offset);
             sample[j] = MathF.Abs(Dropped(masks, model, index, p[index] - p0[index]));
         }
-        Array.Sort(sample);
         var fraction = (rank - 0.5) / size;
         var position = fraction * sampleSize;
         var margin = 5 * Math.Sqrt(sampleSize * fraction * (1 - fraction)) + 4;
         var loIndex = (long)Math.Floor(position - margin);
         var hiIndex = (long)Math.Ceiling(position + margin);
-        var lo = loIndex < 0 ? 0f : sample[loIndex];
-        var hi = hiIndex >= sampleSize ? float.PositiveInfinity : sample[hiIndex];
+        var lo = loIndex < 0 ? 0f : QuickSelect(sample, (int)loIndex);
+        var hi = hiIndex >= sampleSize ? float.PositiveInfinity : QuickSelect(sample, (int)hiIndex);
         return (lo, hi);
     }
+
+    // Appends the lanes of values where mask is set (−1) to buffer from position, in lane order, and returns how
+    // many; buffer has Vector<float>.Count entries of room past the last one kept. With AVX2 the lanes are packed
+    // by one permutation (a table indexed by the mask's bits) and stored as a whole vector.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Append(Vector<float> values, Vector<int> mask, float[] buffer, int position)
+    {
+        if (Avx2.IsSupported && Vector<float>.Count == Vector256<float>.Count)
+        {
+            var bits = (uint)Avx.MoveMask(mask.AsVector256().AsSingle());
+            var packed = Avx2.PermuteVar8x32(values.AsVector256(), PackingIndices[bits]);
+            packed.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(buffer), (nuint)position);
+            return BitOperations.PopCount(bits);
+        }
+        var appended = 0;
+        for (var lane = 0; lane < Vector<float>.Count; lane++)
+            if (mask[lane] != 0) buffer[position + appended++] = values[lane];
+        return appended;
+    }
+
+    // for each 8-bit lane mask, the indices of its set lanes in order (then zeros): the permutation that packs them
+    private static readonly Vector256<int>[] PackingIndices = Enumerable.Range(0, 256)
+        .Select(bits =>
+        {
+            var indices = new int[Vector256<int>.Count];
+            for (int lane = 0, next = 0; lane < indices.Length; lane++)
+                if ((bits >> lane & 1) != 0) indices[next++] = lane;
+            return Vector256.Create(indices);
+        }).ToArray();
 
     // the k-th smallest (0-based) of values, by Hoare partitioning around a median of three (reorders values)
     private static float QuickSelect(Span<float> values, int k)
