@@ -53,7 +53,7 @@ public static class Runner
             {
                 var cli = HamMergeCli.Run(method, CaseTimeout);
                 figures.AddRange(cli);
-                File.AppendAllLines(output, cli.Select(f => f.ToLine()));
+                File.AppendAllLines(output, cli.Select(f => f.ToJson()));
             }
             catch (Exception e) when (e is InvalidOperationException or FileNotFoundException)
             {
@@ -85,7 +85,7 @@ public static class Runner
         string output)
     {
         figures.AddRange(result.Figures);
-        File.AppendAllLines(output, result.Figures.Select(f => f.ToLine()));
+        File.AppendAllLines(output, result.Figures.Select(f => f.ToJson()));
         if (result.ExitCode != 0)
             failures.Add($"{name} exited with {result.ExitCode}: {result.ErrorTail}");
     }

@@ -40,7 +40,11 @@ public sealed record Figure(
             Extra = extra is null ? null : ToExtra(extra),
         };
 
-    public string ToLine() => Prefix + JsonSerializer.Serialize(this, Json);
+    /// <summary>The figure as one JSON object: a line of a results file.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The figure as a child process prints it: "RESULT {json}".</summary>
+    public string ToLine() => Prefix + ToJson();
 
     /// <summary>Parses a "RESULT {json}" line; null for any other line.</summary>
     public static Figure? TryParse(string line) =>
