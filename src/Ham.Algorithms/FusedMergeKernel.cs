@@ -14,7 +14,8 @@ namespace Ham.Algorithms;
 /// inputs after an exact selection of each τ_k's magnitude threshold, so that no task vector is ever materialized.
 /// DARE's mask is drawn entry by entry from its position (<see cref="DropMask"/>), the same mask as the
 /// step-by-step path's. Results equal the step-by-step path up to float rounding (summation order); tests compare
-/// them.
+/// them. Where the weighted sum of the kept values is zero up to rounding, the two paths may elect different
+/// signs (the kernel rounds each product, ATen fuses multiply and add), so such entries can differ by a whole τ.
 /// </summary>
 internal static unsafe class FusedMergeKernel
 {
