@@ -63,7 +63,7 @@ public static class MergeSteps
             return;
         }
         using var magnitude = taskVector.abs();
-        var (threshold, index) = magnitude.view(-1).kthvalue(size - keep + 1, 0, false);
+        var (threshold, index) = magnitude.reshape(-1).kthvalue(size - keep + 1, 0, false);
         using (threshold)
         using (index)
         using (var below = magnitude.lt(threshold))

@@ -6,6 +6,18 @@ namespace Ham.Algorithms.Tests;
 /// <summary>Finite inputs whose merge is not finite: refused with the key, never written as ±∞ or NaN.</summary>
 public sealed class BreakerMergeTests
 {
+    [Fact]
+    public void The_step_by_step_trim_takes_transposed_views()
+    {
+        // float64 goes the step-by-step way; θ − θ0 of transposed views is itself non-contiguous, and the trim
+        // flattened it with view(-1), which ATen refuses for such a tensor.
+        using var theta0 = torch.zeros(3, 2, torch.ScalarType.Float64).t();
+        using var theta = torch.arange(6, torch.ScalarType.Float64).reshape(3, 2).t();   // |τ| = 0 2 4 / 1 3 5
+        using var merged = Merge.Tensor(new GeneralizedTaskArithmetic(Density: 0.5), "w", theta0, [theta], [1.0],
+            torch.ScalarType.Float64);
+        Assert.Equal(new double[] { 0, 0, 4, 0, 3, 5 }, merged.contiguous().data<double>().ToArray());
+    }
+
     [Theory]
     [InlineData(1e300)] // λ is finite as a double but not as float32: 0 · ∞ gave NaN where τ = 0
     [InlineData(1e38)]  // λ fits float32, λ τ does not
