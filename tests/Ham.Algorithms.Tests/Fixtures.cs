@@ -49,7 +49,7 @@ internal static class Fixtures
     /// <summary>
     /// max |fused − step-by-step| of one tensor's merge, over the entries whose elected sign is not a tie; asserts
     /// first that the fused kernel takes it, and that ties are rare. A tie is an entry where the weighted sum of
-    /// the kept τ'_k is zero up to float rounding (computed in float64): the two paths round that sum differently
+    /// the kept τ'_k is zero up to float rounding (computed in float64, see SignTies): the two paths round that sum differently
     /// (ATen's add with alpha is a fused multiply-add, the kernel's is not), so one may see an exact 0 (the
     /// tensor's majority sign) where the other sees ±1e-10, and the disjoint means then differ by a whole τ.
     /// </summary>
@@ -71,7 +71,8 @@ internal static class Fixtures
         return difference.max().item<float>();
     }
 
-    // entries where |Σ_k w_k τ'_k| ≤ 1e-6 Σ_k |w_k τ'_k| (kept values, float64), τ' as the step-by-step path makes it
+    // entries where |Σ_k w_k τ'_k| ≤ 1e-5 Σ_k |w_k τ'_k| (kept values, float64), τ' as the step-by-step path makes
+    // it: a float32 sum of K rounded products errs by up to about (K + 1) · 6e-8 of Σ_k |w_k τ'_k|, 1e-6 at K = 16
     private static torch.Tensor SignTies(GeneralizedTaskArithmetic config, torch.Tensor pretrained,
         torch.Tensor[] models, double[] weights)
     {
@@ -86,7 +87,7 @@ internal static class Fixtures
             mass.add_(weighted);
             magnitude.add_(weighted.abs());
         }
-        return mass.abs().le(magnitude.mul(1e-6)).logical_and(magnitude.gt(0));
+        return mass.abs().le(magnitude.mul(1e-5)).logical_and(magnitude.gt(0));
     }
 
     public static double MaxDifference(IReadOnlyDictionary<string, torch.Tensor> a,
