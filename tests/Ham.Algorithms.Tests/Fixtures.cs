@@ -49,9 +49,9 @@ internal static class Fixtures
     /// <summary>
     /// max |fused − step-by-step| of one tensor's merge, over the entries whose elected sign is not a tie; asserts
     /// first that the fused kernel takes it, and that ties are rare. A tie is an entry where the weighted sum of
-    /// the kept τ'_k is zero up to float rounding (computed in float64, see SignTies): the two paths round that sum differently
-    /// (ATen's add with alpha is a fused multiply-add, the kernel's is not), so one may see an exact 0 (the
-    /// tensor's majority sign) where the other sees ±1e-10, and the disjoint means then differ by a whole τ.
+    /// the kept τ'_k is zero up to float rounding (computed in float64, see SignTies): the two paths round that sum
+    /// differently (ATen's add with alpha is a fused multiply-add, the kernel's is not), so one may see an exact 0
+    /// (the tensor's majority sign) where the other sees ±1e-10, and the disjoint means then differ by a whole τ.
     /// </summary>
     public static float FusedAgainstStepwise(GeneralizedTaskArithmetic config, torch.Tensor pretrained,
         torch.Tensor[] models, double[] weights)
