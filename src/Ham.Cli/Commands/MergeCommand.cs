@@ -132,19 +132,10 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         }),
         "wise-ft" => new WiseFt(settings.Alpha ?? 0.5),
         "rhm" => new Rhm(settings.Density ?? 0.2, settings.Lambda ?? 1.0, !settings.UniformWeights,
-            RuleOf(settings.Redundancy)),
+            RedundancyOption.Parse(settings.Redundancy)),
         _ => throw new ArgumentException(
             $"--method must be one of task-arithmetic, soup, ties, dare, wise-ft, rhm; got '{settings.Method}'",
             nameof(settings.Method)),
-    };
-
-    /// <summary>The rule named on the command line (--redundancy of merge and dg).</summary>
-    internal static RedundancyRule RuleOf(string? name) => name switch
-    {
-        null or "row-sum" => RedundancyRule.RowSum,
-        "pseudo-inverse" => RedundancyRule.PseudoInverse,
-        _ => throw new ArgumentException($"--redundancy must be row-sum or pseudo-inverse, got '{name}'",
-            "--redundancy"),
     };
 
     // The options records name their fields (Density); the error names the command-line option (--density).

@@ -109,7 +109,7 @@ public sealed class CellRunner(CellContext cell)
         {
             var candidates = snapshots.Select(s => (IReadOnlyDictionary<string, Tensor>)s).ToList();
             var grid = cell.Options.Densities
-                .Select(d => ((MergeMethod)new Rhm(d, 1.0, useRedundancy, Commands.MergeCommand.RuleOf(
+                .Select(d => ((MergeMethod)new Rhm(d, 1.0, useRedundancy, RedundancyOption.Parse(
                     cell.Options.Redundancy)), $"d = {d}")).ToList();
             return merges.BestOf(candidates, grid, cell.Options.Lambdas,
                 $"{selection} ({candidates.Count} snapshots)");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Ham.Cli.Commands;
 using Ham.Cli.Data;
 using Ham.Cli.Runs;
 using Ham.Model.Checkpoints;
@@ -92,7 +91,7 @@ public static class DgRunner
         if (options.RecomputeBatchNorm is not ("auto" or "always" or "never"))
             throw new ArgumentException(
                 $"--recompute-bn must be auto, always or never, got '{options.RecomputeBatchNorm}'");
-        MergeCommand.RuleOf(options.Redundancy);
+        RedundancyOption.Parse(options.Redundancy);
         if (options.Lambdas.Count == 0 || options.SumLambdas.Count == 0 || options.Densities.Count == 0)
             throw new ArgumentException("--lambdas, --sum-lambdas and --densities need at least one value each");
         if (options.Densities.Any(d => d is < 0 or > 1))
