@@ -119,17 +119,18 @@ public static class TableWriter
             .Where(o => shown.Contains(o.Key))
             .OrderBy(o => Array.IndexOf(shown, o.Key))
             .Select(o => $"{o.Key} {o.Value}");
-        var cells = run.Results.Count;
-        // A cell's seconds include the trainings it shares with other cells, so they are shown as a range, not summed.
+        var results = run.Results.Count;
+        // A result's seconds include the training it shares with other methods, so they are shown as a range, not
+        // summed.
         var seconds = run.Results.Where(r => r.Seconds is not null).Select(r => r.Seconds!.Value).ToList();
         var (fastest, slowest) = seconds.Count == 0
             ? ("", "")
             : (seconds.Min().ToString("0", Invariant), seconds.Max().ToString("0", Invariant));
         var timing = seconds.Count == 0 ? ""
-            : fastest == slowest ? $", {fastest} s per cell"
-            : $", {fastest}–{slowest} s per cell";
-        return $"{name}: {cells} cell{(cells == 1 ? "" : "s")}{timing}" +
-               (run.Options.Count > 0 ? $" ({string.Join(", ", options)})" : "");
+            : fastest == slowest ? $", {fastest} s each with its training"
+            : $", {fastest}–{slowest} s each with its training";
+        return $"{name}: {results} result{(results == 1 ? "" : "s")}{timing}" +
+               (run.Options.Count > 0 ? $"; {string.Join(", ", options)}" : "");
     }
 
     private static string CsvLine(IEnumerable<string> fields) =>
