@@ -103,17 +103,24 @@ public static class Merge
         var computeType = Tensors.ComputeType(models.Select(m => m.dtype).Append(pretrained.dtype));
         var taskVectors = new torch.Tensor[models.Count];
         for (var k = 0; k < models.Count; k++)
-        {
-            taskVectors[k] = MergeSteps.TaskVector(models[k], pretrained, computeType);
-            MergeSteps.DropAndRescale_(taskVectors[k], config.DropRate, MergeSteps.TensorSeed(config.Seed, k, key));
-            MergeSteps.TrimToDensity_(taskVectors[k], config.Density);
-        }
+            taskVectors[k] = DroppedAndTrimmed(config, key, k, models[k], pretrained, computeType);
 
         var mergedTaskVector = config.ElectSign
             ? MergeSteps.DisjointMean(taskVectors, weights, MergeSteps.ElectSign(taskVectors, weights))
             : MergeSteps.WeightedSum_(taskVectors, weights);
 
         return MergeSteps.Apply(pretrained, mergedTaskVector, config.Lambda, outputType).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>τ'_k of the step-by-step path: θ_k − θ0 in <paramref name="computeType"/>, DARE's drop and rescale
+    /// with model k's mask on <paramref name="key"/>, then the trim to the density.</summary>
+    internal static torch.Tensor DroppedAndTrimmed(GeneralizedTaskArithmetic config, string key, int k,
+        torch.Tensor model, torch.Tensor pretrained, torch.ScalarType computeType)
+    {
+        var taskVector = MergeSteps.TaskVector(model, pretrained, computeType);
+        MergeSteps.DropAndRescale_(taskVector, config.DropRate, MergeSteps.TensorSeed(config.Seed, k, key));
+        MergeSteps.TrimToDensity_(taskVector, config.Density);
+        return taskVector;
     }
 
     /// <summary>w_k for the kernel: 1 (sum), 1/K (mean), or the group's redundancy weights.</summary>

@@ -64,8 +64,9 @@ internal static class Fixtures
         if (config.ElectSign)
         {
             var ties = SignTies(config, pretrained, models, weights);
-            Xunit.Assert.True(ties.sum().item<long>() <= Math.Max(2, pretrained.numel() / 1000),
-                $"{ties.sum().item<long>()} of {pretrained.numel()} entries are sign ties");
+            var tieCount = ties.sum().item<long>();
+            Xunit.Assert.True(tieCount <= Math.Max(2, pretrained.numel() / 1000),
+                $"{tieCount} of {pretrained.numel()} entries are sign ties");
             difference = difference.masked_fill(ties, 0);
         }
         return difference.max().item<float>();
@@ -80,9 +81,7 @@ internal static class Fixtures
         var magnitude = torch.zeros(pretrained.shape, torch.ScalarType.Float64);
         for (var k = 0; k < models.Length; k++)
         {
-            var tau = MergeSteps.TaskVector(models[k], pretrained, torch.ScalarType.Float32);
-            MergeSteps.DropAndRescale_(tau, config.DropRate, MergeSteps.TensorSeed(config.Seed, k, "w"));
-            MergeSteps.TrimToDensity_(tau, config.Density);
+            var tau = Merge.DroppedAndTrimmed(config, "w", k, models[k], pretrained, torch.ScalarType.Float32);
             var weighted = tau.to(torch.ScalarType.Float64).mul_(weights[k]);
             mass.add_(weighted);
             magnitude.add_(weighted.abs());
@@ -90,6 +89,7 @@ internal static class Fixtures
         return mass.abs().le(magnitude.mul(1e-5)).logical_and(magnitude.gt(0));
     }
 
+    /// <summary>Max |a − b| over the tensors of two models with the same keys.</summary>
     public static double MaxDifference(IReadOnlyDictionary<string, torch.Tensor> a,
         IReadOnlyDictionary<string, torch.Tensor> b)
     {
