@@ -9,6 +9,15 @@ namespace Ham.Cli.Tests;
 public sealed class TrainingUnitTests
 {
     [Fact]
+    public void Time_left_of_a_resumed_training_counts_only_the_steps_taken_since_the_resume()
+    {
+        // Resumed at step 50 of 500, one step in 4 s: 449 steps left at 4 s each, not at 4 s / 51.
+        Assert.Equal(TimeSpan.FromSeconds(449 * 4), PlainProgress.TimeLeft(51, 500, 50, TimeSpan.FromSeconds(4)));
+        Assert.Equal(TimeSpan.FromSeconds(90), PlainProgress.TimeLeft(10, 100, 0, TimeSpan.FromSeconds(10)));
+        Assert.Null(PlainProgress.TimeLeft(50, 500, 50, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public void Adam_matches_torchsharp_adam_step_for_step()
     {
         manual_seed(3);

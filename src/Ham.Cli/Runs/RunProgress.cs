@@ -14,16 +14,19 @@ public interface IProgressTask : IDisposable
 /// <summary>Makes progress tasks; one per run.</summary>
 public interface IRunProgress
 {
-    IProgressTask Start(string description, double total);
+    /// <summary>A task of <paramref name="total"/> units of which <paramref name="start"/> were done before (a
+    /// resumed training): the time left is estimated from the work done since the start only.</summary>
+    IProgressTask Start(string description, double total, double start = 0);
 }
 
 /// <summary>Plain lines through <see cref="Log"/>: at most one per <paramref name="interval"/> per task, and the
 /// last one.</summary>
 public sealed class PlainProgress(TimeSpan interval) : IRunProgress
 {
-    public IProgressTask Start(string description, double total) => new Task(description, total, interval);
+    public IProgressTask Start(string description, double total, double start = 0) =>
+        new Task(description, total, start, interval);
 
-    private sealed class Task(string description, double total, TimeSpan interval) : IProgressTask
+    private sealed class Task(string description, double total, double start, TimeSpan interval) : IProgressTask
     {
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private TimeSpan lastLine = TimeSpan.FromDays(-1);
@@ -32,15 +35,17 @@ public sealed class PlainProgress(TimeSpan interval) : IRunProgress
         {
             if (clock.Elapsed - lastLine < interval && done < total) return;
             lastLine = clock.Elapsed;
-            var left = done > 0
-                ? TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done)
-                : (TimeSpan?)null;
+            var left = TimeLeft(done, total, start, clock.Elapsed);
             Log.Info($"{description}: {done:0}/{total:0}, {imagesPerSecond:0.0} img/s" +
                      (left is { } l ? $", {Format(l)} left" : "") + (status.Length > 0 ? $", {status}" : ""));
         }
 
         public void Dispose() { }
     }
+
+    /// <summary>The time left at the rate of the work done since the task started; none before any.</summary>
+    public static TimeSpan? TimeLeft(double done, double total, double start, TimeSpan elapsed) =>
+        done > start ? elapsed * ((total - done) / (done - start)) : null;
 
     public static string Format(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes:00}m" : $"{span.Minutes}m{span.Seconds:00}s";
@@ -62,8 +67,14 @@ public sealed class TerminalProgress : IRunProgress
                 new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context => work(new TerminalProgress(context)));
 
-    public IProgressTask Start(string description, double total) =>
-        new Task(context.AddTask(Markup.Escape(description), maxValue: total), description);
+    // Spectre's time left comes from the increments of the last 30 s, so a resumed task's jump to its start value
+    // skews the estimate for 30 s at most.
+    public IProgressTask Start(string description, double total, double start = 0)
+    {
+        var task = context.AddTask(Markup.Escape(description), maxValue: total);
+        task.Value = start;
+        return new Task(task, description);
+    }
 
     private sealed class Task(ProgressTask task, string description) : IProgressTask
     {

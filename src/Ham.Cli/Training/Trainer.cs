@@ -60,7 +60,7 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
         var clock = Stopwatch.StartNew();
         var secondsBefore = state.Seconds;
         var description = $"{cell.Target} seed {cell.Seed} {kind.Name}";
-        using var progress = cell.Progress.Start(description, options.Steps);
+        using var progress = cell.Progress.Start(description, options.Steps, state.Step);
         var rate = 0.0;
 
         for (var step = state.Step + 1; step <= options.Steps; step++)
