@@ -20,7 +20,8 @@ public static class Log
 
     public static void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
 
-    /// <summary>Reports an error as the tool's last word: the message alone for bad input, the trace for bugs.</summary>
+    /// <summary>Reports an error as the tool's last word: the message alone for bad input, the trace for
+    /// bugs.</summary>
     public static int Fail(Exception exception)
     {
         var (message, code) = Describe(exception);
@@ -30,11 +31,12 @@ public static class Log
         return code;
     }
 
-    /// <summary>The error text and exit code: the message for bad input (1, or 2 for the command line), the trace
-    /// (70) for anything else.</summary>
+    /// <summary>The error text and exit code: the message for bad input (1, or 2 for the command line), 130 for an
+    /// interrupt (Ctrl+C), the trace (70) for anything else.</summary>
     public static (string Message, int Code) Describe(Exception exception) => exception switch
     {
         CommandParseException or CommandRuntimeException => (Message(exception), 2),
+        OperationCanceledException => ("interrupted", 130),
         IOException or InvalidDataException or ArgumentException or FormatException
             or InvalidOperationException or UnauthorizedAccessException => (Message(exception), 1),
         _ => (exception.ToString(), 70),

@@ -43,9 +43,17 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
                  $"d {string.Join("/", options.Densities)}; backbone {options.Backbone}. " +
                  "The full recipe is ham dg (500 steps, 128 px, 32 per source).");
         Log.Info($"run directory: {files.Directory}");
-        var results = Log.IsTerminal
-            ? TerminalProgress.Run(progress => DgRunner.Run(options, files, progress, null, cancellation))
-            : DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromSeconds(30)), null, cancellation);
+        List<ResultLine> results;
+        try
+        {
+            results = Log.IsTerminal
+                ? TerminalProgress.Run(progress => DgRunner.Run(options, files, progress, null, cancellation))
+                : DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromSeconds(30)), null, cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return DgCommand.Interrupted(files);
+        }
         ResultTable.Print(results, options.Methods, options.Targets);
         Log.Info($"accuracy on the held-out domain in percent ({description}); results: {files.ResultsPath}");
         return 0;

@@ -120,6 +120,10 @@ public sealed class DgCommand : Command<DgCommand.Settings>
                 ? TerminalProgress.Run(progress => DgRunner.Run(options, files, progress, budget, cancellation))
                 : DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromSeconds(30)), budget, cancellation);
         }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return Interrupted(files);
+        }
         catch (OperationCanceledException) when (budget is not null)
         {
             Log.Info($"stopped after {settings.StopAfter} training steps; continue with: " +
@@ -129,6 +133,14 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         ResultTable.Print(results, options.Methods, options.Targets);
         Log.Info($"results: {files.ResultsPath}");
         return 0;
+    }
+
+    /// <summary>After Ctrl+C: where the run stands and how to go on; 130, the shell's code for an interrupt.</summary>
+    public static int Interrupted(RunFiles files)
+    {
+        Log.Info($"interrupted; what was written is kept (results and the last checkpoint of each training); " +
+                 $"continue with: ham dg --resume {files.Directory}");
+        return 130;
     }
 
     /// <summary>The options of a new run from the command line, or of a resumed one from its options.json.</summary>

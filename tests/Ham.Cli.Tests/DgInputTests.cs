@@ -1,0 +1,60 @@
+using Ham.Cli.Runs;
+using Ham.Cli.Training;
+using Xunit;
+
+namespace Ham.Cli.Tests;
+
+/// <summary>`ham dg` on input it cannot run and when interrupted: an error naming the cause, nothing lost.</summary>
+public sealed class DgInputTests
+{
+    [Fact]
+    public void A_source_domain_too_small_for_a_validation_split_is_refused_before_the_run_directory_is_written()
+    {
+        using var folder = new DataTestFolder();
+        foreach (var domain in new[] { "photo", "sketch", "tiny" })
+        foreach (var label in new[] { "cat", "dog" })
+        for (var i = 0; i < (domain == "tiny" ? 1 : 5); i++)
+            folder.File($"data/{domain}/{label}/{i}.png");
+        var options = TrainingFixtures.Recipe(folder.Path("data"), ["erm"], steps: 2, target: "photo");
+        var files = new RunFiles(folder.Path("run"));
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromMinutes(10))));
+
+        Assert.Contains("'tiny' has 2 training and 0 validation images", error.Message);
+        Assert.False(File.Exists(files.OptionsPath));
+    }
+
+    [Fact]
+    public void An_interrupted_run_exits_with_130_and_says_how_to_resume()
+    {
+        using var folder = new DataTestFolder();
+        var data = TrainingFixtures.SyntheticData(folder, imagesPerClass: 5);
+        var run = folder.Path("run");
+        using var interrupt = new CancellationTokenSource();
+        interrupt.Cancel();
+        var output = new StringWriter();
+        var console = Console.Out;
+        Console.SetOut(output);
+        int code;
+        try
+        {
+            code = HamApp.Create().Run(["dg", "--data", data, "--targets", "sketch", "--methods", "erm",
+                "--steps", "2", "--resolution", "32", "--out", run], interrupt.Token);
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+
+        Assert.Equal(130, code);
+        Assert.Contains($"continue with: ham dg --resume {run}", output.ToString());
+        Assert.True(File.Exists(Path.Combine(run, "options.json")));
+    }
+
+    [Fact]
+    public void Cancellation_outside_a_run_is_reported_as_an_interrupt_not_a_bug()
+    {
+        Assert.Equal(("interrupted", 130), Log.Describe(new OperationCanceledException()));
+    }
+}
