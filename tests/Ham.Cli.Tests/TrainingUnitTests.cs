@@ -18,6 +18,20 @@ public sealed class TrainingUnitTests
     }
 
     [Fact]
+    public void Loading_a_checkpoint_that_lacks_tensors_names_the_file_and_the_missing_keys()
+    {
+        using var layer = nn.Linear(3, 2);
+        using var weight = zeros(2, 3);
+        var values = new Dictionary<string, Tensor> { ["model0.weight"] = weight };
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            StateDicts.Load(layer, values, "model0.", requireAll: true, source: "state-step50.safetensors"));
+
+        Assert.Equal("state-step50.safetensors: 1 of the encoder's 2 tensors under 'model0.'; missing: bias",
+            error.Message);
+    }
+
+    [Fact]
     public void Adam_matches_torchsharp_adam_step_for_step()
     {
         manual_seed(3);

@@ -22,7 +22,7 @@ public static class DgRunner
         if (options.Threads > 0) set_num_threads(options.Threads);
         var device = ParseDevice(options.Device);
 
-        // Everything about the input is checked before the run directory gets its first file.
+        // Everything about the input (data, splits, backbone) is checked before the run directory gets its first file.
         var data = DomainBedFolder.Scan(options.Data);
         var splits = options.Splits is { } splitsDir
             ? SplitLists.Load(splitsDir, data)
@@ -36,11 +36,12 @@ public static class DgRunner
                 throw new ArgumentException($"--targets: '{target}' is not a domain of {data.Root}; the domains " +
                                             $"are: {string.Join(", ", data.Domains)}");
         }
+        RequireSourceSplits(data, splits, options.Targets);
+        using var backbone = Backbones.Load(options.Backbone, options.Checkpoint, device);
         files.WriteOptions(options);
         Log.Info($"data: {data.Root}: {data.Items.Count} images, domains {string.Join(", ", data.Domains)}, " +
                  $"{data.Classes.Count} classes, {data.SkippedFiles} files skipped; splits: {splits.Source}");
 
-        using var backbone = Backbones.Load(options.Backbone, options.Checkpoint, device);
         using var store = Decode(data, options, device, progress, cancel);
         var evaluator = new Evaluator(backbone, store, options.EvalBatch);
         var features = backbone.HeadFromFeatures ? TrainFeatures(backbone, store, splits, evaluator, files, cancel)
@@ -104,6 +105,21 @@ public static class DgRunner
         foreach (var method in options.Methods) TrainingKind.For(method);
     }
 
+    // A domain that is a source of some target trains on its train split and selects on its validation split.
+    private static void RequireSourceSplits(DomainDataset data, DataSplits splits, IReadOnlyList<string> targets)
+    {
+        for (var d = 0; d < data.Domains.Count; d++)
+        {
+            var domain = data.Domains[d];
+            if (targets.All(t => t == domain)) continue;
+            var (train, validation) = (splits.Train(d).Count, splits.Validation(d).Count);
+            if (train == 0 || validation == 0)
+                throw new InvalidDataException(
+                    $"{data.Root}: source domain '{domain}' has {train} training and {validation} validation " +
+                    $"images ({splits.Source}); a source needs at least one of each");
+        }
+    }
+
     private static void Positive(int value, string name)
     {
         if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be > 0, got {value}");
@@ -152,8 +168,9 @@ public static class DgRunner
     private static Tensor Head(IBackbone backbone, DomainDataset data, DataSplits splits, IReadOnlyList<int> sources,
         IReadOnlyDictionary<string, Tensor>? features)
     {
-        if (features is null) return backbone.Head(data.Classes, null, null).to(backbone.Device);
         using var scope = NewDisposeScope();
+        if (features is null)
+            return backbone.Head(data.Classes, null, null).to(backbone.Device).MoveToOuterDisposeScope();
         var sourceFeatures = cat(sources.Select(s => features[data.Domains[s]]).ToList(), 0);
         var labels = tensor(sources.SelectMany(s => splits.Train(s)).Select(i => (long)data.Items[i].Label).ToArray());
         return backbone.Head(data.Classes, sourceFeatures, labels).to(backbone.Device).MoveToOuterDisposeScope();

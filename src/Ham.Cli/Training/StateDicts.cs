@@ -16,17 +16,17 @@ public static class StateDicts
         foreach (var (name, tensor) in module.state_dict())
         {
             if (keys is not null && !keys.Contains(name)) continue;
-            var copy = toCpu ? tensor.detach().cpu().clone() : tensor.detach().clone();
-            result[name] = copy;
+            using var detached = tensor.detach();
+            result[name] = toCpu ? detached.to(DeviceType.CPU, copy: true) : detached.clone();
         }
         return result;
     }
 
     /// <summary>Overwrites the module's tensors that <paramref name="values"/> names (shapes must agree; other
-    /// tensors are left alone). <paramref name="prefix"/> is stripped from the keys of
-    /// <paramref name="values"/>.</summary>
+    /// tensors are left alone, unless <paramref name="requireAll"/>). <paramref name="prefix"/> is stripped from the
+    /// keys of <paramref name="values"/>; <paramref name="source"/> (a file) is named in the errors.</summary>
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> values, string prefix = "",
-        bool requireAll = false)
+        bool requireAll = false, string source = "the weights")
     {
         using var noGrad = no_grad();
         var state = module.state_dict();
@@ -36,16 +36,24 @@ public static class StateDicts
             if (!key.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var name = key[prefix.Length..];
             if (!state.TryGetValue(name, out var target))
-                throw new InvalidDataException($"tensor '{key}' has no counterpart '{name}' in the encoder");
+                throw new InvalidDataException($"{source}: tensor '{key}' has no counterpart '{name}' in the encoder");
             if (!target.shape.SequenceEqual(value.shape))
                 throw new InvalidDataException(
-                    $"tensor '{key}' has shape [{string.Join(", ", value.shape)}], the encoder's '{name}' has " +
-                    $"[{string.Join(", ", target.shape)}]");
+                    $"{source}: tensor '{key}' has shape [{string.Join(", ", value.shape)}], the encoder's " +
+                    $"'{name}' has [{string.Join(", ", target.shape)}]");
             target.copy_(value);
             loaded++;
         }
         if (requireAll && loaded != state.Count)
-            throw new InvalidDataException($"{loaded} tensors with prefix '{prefix}' for an encoder of {state.Count}");
+        {
+            var given = values.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(k => k[prefix.Length..]).ToHashSet(StringComparer.Ordinal);
+            var missing = state.Keys.Where(k => !given.Contains(k)).ToList();
+            throw new InvalidDataException(
+                $"{source}: {loaded} of the encoder's {state.Count} tensors" +
+                (prefix.Length > 0 ? $" under '{prefix}'" : "") + $"; missing: {string.Join(", ", missing.Take(5))}" +
+                (missing.Count > 5 ? $" and {missing.Count - 5} more" : ""));
+        }
     }
 
     /// <summary>Disposes every tensor of a dictionary.</summary>

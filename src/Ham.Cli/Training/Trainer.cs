@@ -332,13 +332,20 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
     private void Restore(SavedState saved, IReadOnlyList<nn.Module<Tensor, Tensor>> encoders,
         IReadOnlyList<Adam> adams, LoopState state)
     {
+        var counts = new[] { saved.AdamSteps.Count, saved.Sae.Count, saved.LastValidation.Count,
+            saved.Snapshots.Count };
+        if (counts.Any(c => c != encoders.Count))
+            throw new InvalidDataException(
+                $"{StatePath}: the saved training has {string.Join("/", counts.Distinct())} models, this cell " +
+                $"trains {encoders.Count} ({kind.Name}); was the run directory's options.json changed?");
         var path = Path.Combine(folder, saved.File);
         var tensors = Safetensors.ReadAll(path, device: cell.Backbone.Device);
         try
         {
             for (var k = 0; k < encoders.Count; k++)
             {
-                StateDicts.Load(encoders[k], StateDicts.Unprefixed($"model{k}.", tensors), requireAll: true);
+                StateDicts.Load(encoders[k], StateDicts.Unprefixed($"model{k}.", tensors), requireAll: true,
+                    source: $"{path} (model{k}.)");
                 adams[k].Restore(StateDicts.Unprefixed($"adam{k}.", tensors), saved.AdamSteps[k]);
             }
             var best = StateDicts.Unprefixed("best.", tensors);
@@ -446,24 +453,19 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
         public readonly List<string>[] Snapshots = Enumerable.Range(0, modelCount).Select(_ => new List<string>())
             .ToArray();
 
-        // mean ← mean + (θ − mean) / n
+        // SWAD's running mean of the trained tensors, on CPU: WeightAveraging.Add of this step's weights.
         public void Accumulate(nn.Module<Tensor, Tensor> encoder, IReadOnlyList<string> keys)
         {
             using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
             var state = encoder.state_dict();
-            AverageCount++;
-            if (Average is null)
-            {
-                Average = keys.ToDictionary(key => key,
-                    key => state[key].detach().cpu().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
-                return;
-            }
-            foreach (var key in keys)
-            {
-                using var current = state[key].detach().cpu();
-                using var difference = current - Average[key];
-                Average[key].add_(difference, alpha: 1.0 / AverageCount);
-            }
+            var weights = keys.ToDictionary(key => key, key => state[key].detach().cpu(), StringComparer.Ordinal);
+            var previous = Average is null ? null : new WeightAverage(Average, AverageCount);
+            var next = WeightAveraging.Add(previous, weights);
+            foreach (var mean in next.Mean.Values) mean.DetachFromDisposeScope();
+            StateDicts.Dispose(Average?.Values);
+            Average = next.Mean.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            AverageCount = checked((int)next.Count);
         }
 
         public Dictionary<string, Tensor>? TakeAverage()
