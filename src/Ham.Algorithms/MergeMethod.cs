@@ -182,7 +182,7 @@ public sealed record WiseFt(double Alpha = 0.5) : MergeMethod
 /// <param name="Density">Fraction of each candidate's entries kept by magnitude.</param>
 /// <param name="Lambda">λ, the scale of the merged task vector.</param>
 /// <param name="UseRedundancyWeights">false: uniform weights (the "no redundancy" ablation).</param>
-/// <param name="Rule">How the similarities become weights (<see cref="RedundancyRule"/>; the paper's by default).</param>
+/// <param name="Rule">How similarities become weights (<see cref="RedundancyRule"/>; the paper's by default).</param>
 public sealed record Rhm(double Density = 0.2, double Lambda = 1.0, bool UseRedundancyWeights = true,
     RedundancyRule Rule = RedundancyRule.RowSum) : MergeMethod
 {

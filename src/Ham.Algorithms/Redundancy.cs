@@ -4,8 +4,8 @@ namespace Ham.Algorithms;
 
 /// <summary>
 /// RHM's redundancy weights. Per parameter group, c_ij = max(0, cos(τ_i, τ_j)) over the group's tensors and
-/// w_i = 1/Σ_j c_ij, normalized to sum to 1, so that a cluster of near-identical candidates weighs about as much
-/// as one. The cosines come from the Gram matrix G_ij = ⟨τ_i, τ_j⟩, summed tensor by tensor so that a streaming
+/// w_i = 1/Σ_j c_ij (the paper's row-sum rule; or w ∝ max(0, C⁺1), the pseudo-inverse rule), normalized to sum
+/// to 1, so that a cluster of near-identical candidates weighs about as much as one. The cosines come from the Gram matrix G_ij = ⟨τ_i, τ_j⟩, summed tensor by tensor so that a streaming
 /// merge can accumulate it in a first pass.
 /// </summary>
 public static class Redundancy
@@ -89,8 +89,8 @@ public static class Redundancy
     }
 
     // w = max(0, C⁺ 1) / Σ max(0, C⁺ 1); singular values below 1e-9 of the largest count as zero, so that exact
-    // duplicates (equal rows and columns of C) share one weight. C ⪰ 0 with 1 in its range gives 1ᵀC⁺1 > 0, so some
-    // weight is positive; uniform weights only if rounding left none.
+    // duplicates (equal rows and columns of C) share one weight. C ⪰ 0 with 1 in its range gives 1ᵀC⁺1 > 0, so
+    // some weight is positive; uniform weights only if rounding left none.
     private static double[] PseudoInverseWeights(double[,] similarity)
     {
         var count = similarity.GetLength(0);

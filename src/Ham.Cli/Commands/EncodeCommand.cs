@@ -152,7 +152,7 @@ public sealed class EncodeCommand : Command<EncodeCommand.Settings>
                 var batch = pixels.narrow(0, start, Math.Min(batchSize, pixels.shape[0] - start)).to(device);
                 batches.Add(ToCpu(model.EncodeImage(batch)).MoveToOuterDisposeScope());
             }
-            // TorchSharp's cat of a single tensor may hand back that tensor, so only a real concatenation frees them.
+            // One batch is the output itself; several are concatenated into a new tensor and then freed.
             outputs["image_features"] = batches.Count == 1 ? batches[0] : cat(batches, 0);
             if (batches.Count > 1) foreach (var batch in batches) batch.Dispose();
         }
@@ -173,7 +173,7 @@ public sealed class EncodeCommand : Command<EncodeCommand.Settings>
         return outputs;
     }
 
-    // Tensor.cpu() hands back the same tensor when it already is on the CPU, so only a copy may be disposed.
+    // The tensor itself when it is on the CPU already; otherwise its CPU copy, and the device tensor is freed.
     private static Tensor ToCpu(Tensor tensor)
     {
         if (tensor.device_type == TorchSharp.DeviceType.CPU) return tensor;

@@ -91,6 +91,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         var config = method.ToGeneralized(modelPaths.Count);
 
         var clock = Stopwatch.StartNew();
+        var hashing = TimeSpan.Zero;
         using var pretrained = SafetensorsFile.Open(settings.Base);
         var models = new List<SafetensorsFile>();
         try
@@ -99,6 +100,7 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             RequireMatchingHeaders(pretrained, models);
             var groups = Groups(pretrained, settings.GroupDepth);
             var metadata = Metadata(settings, method, pretrained.Path, modelPaths);
+            hashing = clock.Elapsed;
             var weightsOf = StreamedMerge.Weights(config, pretrained, models, groups);
             StreamedMerge.Write(config, pretrained, models, weightsOf, outputType, settings.Out, metadata,
                 cancellationToken);
@@ -108,12 +110,16 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             foreach (var model in models) model.Dispose();
         }
 
+        // RHM reads every input twice: once for the Gram matrices of its weights, once to merge.
         var values = pretrained.Entries.Sum(e => e.ElementCount);
-        var seconds = clock.Elapsed.TotalSeconds;
-        var readBytes = pretrained.Entries.Sum(e => e.ByteLength) * (modelPaths.Count + 1);
+        var seconds = (clock.Elapsed - hashing).TotalSeconds;
+        var passes = config.Weighting == ModelWeighting.Redundancy ? 2 : 1;
+        var readBytes = pretrained.Entries.Sum(e => e.ByteLength) * (modelPaths.Count + 1) * passes;
         Log.Info(string.Create(CultureInfo.InvariantCulture,
             $"merged {modelPaths.Count} models with {method.Name} into {settings.Out}: {pretrained.Entries.Count} " +
-            $"tensors, {values / 1e6:0.0}M values, {seconds:0.00} s, {readBytes / seconds / 1e9:0.00} GB/s read"));
+            $"tensors, {values / 1e6:0.0}M values, {seconds:0.00} s ({readBytes / seconds / 1e9:0.00} GB/s read " +
+            $"in {passes} pass{(passes > 1 ? "es" : "")}), and {hashing.TotalSeconds:0.00} s to hash the inputs " +
+            $"for the output's metadata"));
         return 0;
     }
 
@@ -218,7 +224,8 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
             ["method"] = method.Name, ["config"] = method.ToString(), ["lambda"] = settings.Lambda,
             ["density"] = settings.Density, ["drop_rate"] = settings.DropRate, ["seed"] = settings.Seed,
             ["inner"] = method is Dare ? settings.Inner : null, ["alpha"] = settings.Alpha,
-            ["uniform_weights"] = settings.UniformWeights, ["redundancy"] = settings.Redundancy ?? "row-sum", ["group_depth"] = settings.GroupDepth,
+            ["uniform_weights"] = settings.UniformWeights, ["group_depth"] = settings.GroupDepth,
+            ["redundancy"] = method is Rhm ? settings.Redundancy ?? "row-sum" : null,
             ["dtype"] = settings.DType.ToUpperInvariant(),
         };
         var inputs = new[] { basePath }.Concat(modelPaths)

@@ -54,7 +54,8 @@ public sealed class Adam : IDisposable
             if (parameter.grad is { } gradient) gradient.zero_();
     }
 
-    // m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²; θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
+    // m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
+    // θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
     public void StepOnce()
     {
         using var noGrad = no_grad();

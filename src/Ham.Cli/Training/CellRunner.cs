@@ -120,20 +120,19 @@ public sealed class CellRunner(CellContext cell)
         }
     }
 
-    // p = (1/K) Σ_k softmax(logits_k); each model with its own batch-norm statistics
+    // The mean of the K models' probabilities (Ensemble.MeanProbabilities); each model with its own batch-norm
+    // statistics.
     private MethodResult Ensemble(TrainingOutcome outcome, Merges merges)
     {
         double Accuracy(IReadOnlyList<int> indices)
         {
             using var scope = NewDisposeScope();
-            Tensor? sum = null;
-            foreach (var model in outcome.Models)
+            var logits = outcome.Models.Select(model =>
             {
                 merges.LoadInto(model, refresh: false);
-                var probabilities = cell.Evaluator.Logits(merges.Scratch, cell.Head, indices, cell.Cancel).softmax(1);
-                sum = sum is null ? probabilities : sum + probabilities;
-            }
-            return cell.Evaluator.Accuracy(sum!, indices);
+                return cell.Evaluator.Logits(merges.Scratch, cell.Head, indices, cell.Cancel);
+            }).ToList();
+            return cell.Evaluator.Accuracy(Ham.Algorithms.Ensemble.MeanProbabilities(logits), indices);
         }
 
         var validation = Accuracy(cell.SourceValidation);

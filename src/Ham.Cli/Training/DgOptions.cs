@@ -43,7 +43,7 @@ public sealed record DgOptions
     public int EvalBatch { get; init; } = 128;
     // SWAD averages the erm weights of every step from this fraction of the steps on.
     public double SwadStart { get; init; } = 0.2;
-    // λ grid of task arithmetic, TIES, DARE and RHM (chosen on source validation).
+    // λ grid of TIES, RHM (ham and its ablations) and ham-no-rhm (chosen on source validation).
     public IReadOnlyList<double> Lambdas { get; init; } = [0.5, 1.0, 1.5];
     // λ grid of task arithmetic and DARE (task vectors summed over K models).
     public IReadOnlyList<double> SumLambdas { get; init; } = [0.3, 0.5, 0.7, 1.0];

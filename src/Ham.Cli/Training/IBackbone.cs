@@ -17,7 +17,8 @@ public interface IBackbone : IDisposable
     /// <summary>Where the encoders live.</summary>
     Device Device { get; }
 
-    /// <summary>θ0: every tensor of the pretrained encoder's state (parameters, buffers), on CPU, owned here.</summary>
+    /// <summary>θ0: every tensor of the pretrained encoder's state (parameters and buffers), on CPU, owned
+    /// here.</summary>
     IReadOnlyDictionary<string, Tensor> Pretrained { get; }
 
     /// <summary>Names of the trained tensors (the parameters); snapshots and merges hold exactly these.</summary>
