@@ -22,6 +22,7 @@ namespace Ham.Cli.Training;
 public sealed class Trainer(CellContext cell, TrainingKind kind)
 {
     private readonly DgOptions options = cell.Options;
+    private readonly SaeOptions saeOptions = new();
     private readonly string folder = cell.Files.TrainingFolder(cell.Target, cell.Seed, kind.Name);
     private string StatePath => Path.Combine(folder, "state.json");
 
@@ -52,73 +53,22 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
 
     private void Loop(IReadOnlyList<nn.Module<Tensor, Tensor>> encoders, IReadOnlyList<Adam> adams, LoopState state)
     {
-        var modelCount = encoders.Count;
-        var own = OwnSamplers();
-        var candidates = kind.Sae ? CandidateSamplers() : null;
-        var saeOptions = new SaeOptions();
-        var swadFirst = SwadFirstStep();
+        var ownSamplers = OwnSamplers();
+        var candidateSamplers = kind.Sae ? CandidateSamplers() : null;
         var clock = Stopwatch.StartNew();
         var secondsBefore = state.Seconds;
         var description = $"{cell.Target} seed {cell.Seed} {kind.Name}";
         using var progress = cell.Progress.Start(description, options.Steps, state.Step);
-        var rate = 0.0;
 
         for (var step = state.Step + 1; step <= options.Steps; step++)
         {
             cell.Cancel.ThrowIfCancellationRequested();
             cell.Budget?.Take();
             var stepClock = Stopwatch.StartNew();
-            var lines = new List<LogLine>();
-            var images = 0;
-            var thresholds = new double[modelCount];
-            var acceptance = new double[modelCount][];
-            using (var scope = NewDisposeScope())
-            {
-                var losses = new double[modelCount];
-                var accuracies = new double[modelCount];
-                for (var k = 0; k < modelCount; k++)
-                {
-                    var batch = own[k].SelectMany(sampler => sampler.Batch(step - 1, options.Batch)).ToList();
-                    images += batch.Count;
-                    var (loss, accuracy, accepted) = ModelStep(encoders[k], adams[k], batch, k, step,
-                        candidates?[k], state, saeOptions);
-                    losses[k] = loss;
-                    accuracies[k] = accuracy;
-                    if (accepted is { } rates)
-                    {
-                        acceptance[k] = rates;
-                        thresholds[k] = state.Sae[k].HasThreshold ? state.Sae[k].Threshold : double.NaN;
-                    }
-                }
-
-                OpaLog? opaLog = kind.Opa && modelCount > 1 ? Align(adams) : null;
-                foreach (var adam in adams) adam.StepOnce();
-                if (kind.Swad && step >= swadFirst) state.Accumulate(encoders[0], cell.Backbone.TrainedKeys);
-
-                rate = images / stepClock.Elapsed.TotalSeconds;
-                for (var k = 0; k < modelCount; k++)
-                {
-                    lines.Add(new LogLine
-                    {
-                        Target = cell.Target,
-                        Seed = cell.Seed,
-                        Training = kind.Name,
-                        Step = step,
-                        Model = kind.Pooled ? -1 : k,
-                        Domain = kind.Pooled ? null : cell.Store.Data.Domains[cell.Sources[k]],
-                        Loss = losses[k],
-                        Accuracy = accuracies[k],
-                        ImgPerS = Math.Round(rate, 2),
-                        Sae = kind.Sae ? new SaeLog
-                        {
-                            Thresholds = thresholds.Select(t => double.IsNaN(t) ? 1.0 : Math.Round(t, 5)).ToList(),
-                            Acceptance = acceptance.Select(r => (IReadOnlyList<double>)r.Select(
-                                v => Math.Round(v, 4)).ToList()).ToList(),
-                        } : null,
-                        Opa = opaLog,
-                    });
-                }
-            }
+            StepOutcome outcome;
+            using (NewDisposeScope()) outcome = Step(encoders, adams, state, step, ownSamplers, candidateSamplers);
+            var rate = outcome.Images / stepClock.Elapsed.TotalSeconds;
+            var lines = LogLines(outcome, step, rate);
 
             state.Step = step;
             var validate = step % options.EvalEvery == 0 || step == options.Steps;
@@ -135,12 +85,64 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
         }
     }
 
+    // What one step did, per model: loss and accuracy on its own batch, SAE's threshold and acceptance rates (by
+    // source domain), and OPA's conflicts; Images counts the own batches only.
+    private sealed record StepOutcome(double[] Losses, double[] Accuracies, double[] Thresholds,
+        double[][] Acceptance, OpaLog? Opa, int Images);
+
+    // Every model's forward and backward, OPA on the K gradients, then every model's Adam step (and SWAD's mean).
+    private StepOutcome Step(IReadOnlyList<nn.Module<Tensor, Tensor>> encoders, IReadOnlyList<Adam> adams,
+        LoopState state, int step, List<List<EpochSampler>> ownSamplers, List<EpochSampler>? candidateSamplers)
+    {
+        var modelCount = encoders.Count;
+        var outcome = new StepOutcome(new double[modelCount], new double[modelCount], new double[modelCount],
+            new double[modelCount][], null, 0);
+        var images = 0;
+        for (var k = 0; k < modelCount; k++)
+        {
+            var batch = ownSamplers[k].SelectMany(sampler => sampler.Batch(step - 1, options.Batch)).ToList();
+            images += batch.Count;
+            var (loss, accuracy, acceptanceRates) = ModelStep(encoders[k], adams[k], batch, k, step,
+                candidateSamplers?[k], state);
+            outcome.Losses[k] = loss;
+            outcome.Accuracies[k] = accuracy;
+            if (acceptanceRates is null) continue;
+            outcome.Acceptance[k] = acceptanceRates;
+            outcome.Thresholds[k] = state.Sae[k].HasThreshold ? state.Sae[k].Threshold : double.NaN;
+        }
+
+        var opa = kind.Opa && modelCount > 1 ? Align(adams) : null;
+        foreach (var adam in adams) adam.StepOnce();
+        if (kind.Swad && step >= SwadFirstStep()) state.Accumulate(encoders[0], cell.Backbone.TrainedKeys);
+        return outcome with { Opa = opa, Images = images };
+    }
+
+    private List<LogLine> LogLines(StepOutcome outcome, int step, double rate) =>
+        Enumerable.Range(0, outcome.Losses.Length).Select(k => new LogLine
+        {
+            Target = cell.Target,
+            Seed = cell.Seed,
+            Training = kind.Name,
+            Step = step,
+            Model = kind.Pooled ? -1 : k,
+            Domain = kind.Pooled ? null : cell.Store.Data.Domains[cell.Sources[k]],
+            Loss = outcome.Losses[k],
+            Accuracy = outcome.Accuracies[k],
+            ImgPerS = Math.Round(rate, 2),
+            Sae = kind.Sae ? new SaeLog
+            {
+                Thresholds = outcome.Thresholds.Select(t => double.IsNaN(t) ? 1.0 : Math.Round(t, 5)).ToList(),
+                Acceptance = outcome.Acceptance.Select(r => (IReadOnlyList<double>)r.Select(
+                    v => Math.Round(v, 4)).ToList()).ToList(),
+            } : null,
+            Opa = outcome.Opa,
+        }).ToList();
+
     // One model's forward and backward: CE on its own batch (+ β CE on accepted candidates with SAE). With SAE the
     // choice is made first, without gradients and with the running statistics, on the own batch and the candidates;
     // then the own batch and the accepted candidates go through the network together.
     private (double Loss, double Accuracy, double[]? Acceptance) ModelStep(nn.Module<Tensor, Tensor> encoder,
-        Adam adam, IReadOnlyList<int> batch, int k, int step, EpochSampler? candidates, LoopState state,
-        SaeOptions saeOptions)
+        Adam adam, IReadOnlyList<int> batch, int k, int step, EpochSampler? candidates, LoopState state)
     {
         var scale = cell.Backbone.LogitScale;
         var labels = cell.Store.Labels(batch);
