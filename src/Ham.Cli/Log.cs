@@ -38,9 +38,16 @@ public static class Log
         CommandParseException or CommandRuntimeException => (Message(exception), 2),
         OperationCanceledException => ("interrupted", 130),
         IOException or InvalidDataException or ArgumentException or FormatException
-            or InvalidOperationException or UnauthorizedAccessException => (Message(exception), 1),
+            or UnauthorizedAccessException => (Message(exception), 1),
+        InvalidOperationException when ThrownByHam(exception) => (Message(exception), 1),
         _ => (exception.ToString(), 70),
     };
+
+    // Ham throws InvalidOperationException for a state the user can change (a training that diverged); the runtime
+    // throws it for bugs ("Nullable object must have a value"), which need their trace.
+    private static bool ThrownByHam(Exception exception) =>
+        exception.TargetSite?.DeclaringType?.Assembly.GetName().Name?.StartsWith("Ham.", StringComparison.Ordinal)
+            is true;
 
     // The message without .NET's " (Parameter 'x')" and "Actual value was v." additions (the messages name both).
     private static string Message(Exception exception)

@@ -57,4 +57,18 @@ public sealed class DgInputTests
     {
         Assert.Equal(("interrupted", 130), Log.Describe(new OperationCanceledException()));
     }
+
+    [Fact]
+    public void An_invalid_operation_is_bad_input_when_ham_throws_it_and_a_bug_with_its_trace_otherwise()
+    {
+        var ours = Assert.Throws<InvalidOperationException>(() => new Model.Specs.TensorShape(3).Transposed());
+        int? nothing = null;
+        var runtime = Assert.Throws<InvalidOperationException>(() => nothing!.Value);
+
+        Assert.Equal(("cannot transpose shape [3]: it is not a matrix", 1), Log.Describe(ours));
+        var (trace, code) = Log.Describe(runtime);
+        Assert.Equal(70, code);
+        Assert.Contains(nameof(An_invalid_operation_is_bad_input_when_ham_throws_it_and_a_bug_with_its_trace_otherwise),
+            trace);
+    }
 }
