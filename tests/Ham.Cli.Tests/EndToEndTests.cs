@@ -25,6 +25,13 @@ public sealed class EndToEndTests
             $"erm {results.Single(r => r.Method == "erm").Accuracy} does not beat zeroshot {zeroshot}");
         Assert.True(results.Single(r => r.Method == "ham").Accuracy > zeroshot,
             $"ham {results.Single(r => r.Method == "ham").Accuracy} does not beat zeroshot {zeroshot}");
+        var weights = results.Single(r => r.Method == "ham").MergeWeights!;
+        // 4 snapshots of each of the 3 per-domain models; each group's weights sum to 1, so their means do too.
+        Assert.Equal(12, weights.Count);
+        Assert.Contains("model2-step40", weights.Keys);
+        Assert.All(weights.Values, w => Assert.InRange(w, 1e-6, 1));
+        Assert.Equal(1, weights.Values.Sum(), 3);
+        Assert.Null(results.Single(r => r.Method == "ham-no-rhm").MergeWeights);
         Assert.True(File.Exists(files.OptionsPath));
         Assert.Contains("\"sae\"", File.ReadAllText(files.LogPath));
         Assert.Contains("\"opa\"", File.ReadAllText(files.LogPath));

@@ -70,4 +70,7 @@ public sealed record ResultLine
     public string? Training { get; init; }
     // Addition: the options chosen on source validation, in words ("λ = 1, d = 0.2"); null when none.
     public string? Chosen { get; init; }
+    // Addition: RHM's weight of each merged snapshot ("model0-step100"), the mean over parameter groups of the
+    // group's redundancy weights (each group's sum to 1); RHM over snapshots only.
+    public IReadOnlyDictionary<string, double>? MergeWeights { get; init; }
 }

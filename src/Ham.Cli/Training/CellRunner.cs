@@ -104,15 +104,22 @@ public sealed class CellRunner(CellContext cell)
 
     private MethodResult History(TrainingOutcome outcome, Merges merges, bool useRedundancy, string selection)
     {
-        var snapshots = Merges.ReadSnapshots(outcome.Snapshots.SelectMany(s => s));
+        var paths = outcome.Snapshots.SelectMany(s => s).ToList();
+        var snapshots = Merges.ReadSnapshots(paths);
         try
         {
             var candidates = snapshots.Select(s => (IReadOnlyDictionary<string, Tensor>)s).ToList();
+            var rule = RedundancyOption.Parse(cell.Options.Redundancy);
             var grid = cell.Options.Densities
-                .Select(d => ((MergeMethod)new Rhm(d, 1.0, useRedundancy, RedundancyOption.Parse(
-                    cell.Options.Redundancy)), $"d = {d}")).ToList();
-            return merges.BestOf(candidates, grid, cell.Options.Lambdas,
+                .Select(d => ((MergeMethod)new Rhm(d, 1.0, useRedundancy, rule), $"d = {d}")).ToList();
+            var result = merges.BestOf(candidates, grid, cell.Options.Lambdas,
                 $"{selection} ({candidates.Count} snapshots)");
+            if (!useRedundancy) return result;
+            // The weights are the same for every λ and d: they come from the task vectors' cosines alone.
+            var byGroup = merges.RedundancyWeights(candidates, rule).Values.ToList();
+            var weights = paths.Select((path, i) => (Name: Path.GetFileNameWithoutExtension(path),
+                Weight: byGroup.Average(w => w[i]))).ToDictionary(p => p.Name, p => p.Weight);
+            return result with { MergeWeights = weights };
         }
         finally
         {
@@ -154,6 +161,7 @@ public sealed class CellRunner(CellContext cell)
             Seconds = Math.Round(seconds, 1),
             Training = training,
             Chosen = result.Chosen,
+            MergeWeights = result.MergeWeights?.ToDictionary(p => p.Key, p => Math.Round(p.Value, 5)),
         });
         Log.Info($"{cell.Target} seed {cell.Seed} {method}: target {result.Accuracy:P1}, source validation " +
                  $"{result.Validation:P1}" + (result.Chosen is { } c ? $" ({c})" : "") + $", {seconds:0} s");

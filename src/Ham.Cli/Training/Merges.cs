@@ -88,6 +88,12 @@ public sealed class Merges(CellContext cell, nn.Module<Tensor, Tensor> scratch)
         scratch.eval();
     }
 
+    /// <summary>RHM's redundancy weights of the candidates' task vectors: parameter group -> one per candidate.
+    /// </summary>
+    public Dictionary<string, double[]> RedundancyWeights(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> models,
+        RedundancyRule rule) =>
+        Redundancy.GroupWeights(Theta0(), models, cell.Backbone.Groups, rule);
+
     /// <summary>Snapshot files read back as trained tensors (CPU).</summary>
     public static List<Dictionary<string, Tensor>> ReadSnapshots(IEnumerable<string> paths) =>
         paths.Select(path => Safetensors.ReadAll(path)).ToList();
