@@ -9,15 +9,16 @@ public static class HamApp
     /// <summary>
     /// The tool as users run it: errors end in <see cref="Log.Fail"/> (message on stderr, non-zero exit), or, with
     /// <paramref name="propagateExceptions"/>, reach the caller (for tests that assert on the exception).
+    /// <paramref name="arguments"/>, the command line, lets an error name the option whose value was wrong.
     /// </summary>
-    public static CommandApp Create(bool propagateExceptions = false)
+    public static CommandApp Create(bool propagateExceptions = false, IReadOnlyList<string>? arguments = null)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("ham");
             if (propagateExceptions) config.PropagateExceptions();
-            else config.SetExceptionHandler((exception, _) => Log.Fail(exception));
+            else config.SetExceptionHandler((exception, _) => Log.Fail(exception, arguments));
             AddCommands(config);
         });
         return app;

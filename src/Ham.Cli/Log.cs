@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -22,9 +23,9 @@ public static class Log
 
     /// <summary>Reports an error as the tool's last word: the message alone for bad input, the trace for
     /// bugs.</summary>
-    public static int Fail(Exception exception)
+    public static int Fail(Exception exception, IReadOnlyList<string>? arguments = null)
     {
-        var (message, code) = Describe(exception);
+        var (message, code) = Describe(exception, arguments);
         // Spectre wraps at the console width; a redirected stderr gets the message as one unwrapped line.
         if (Console.IsErrorRedirected) Console.Error.WriteLine($"ham: {message}");
         else Error.MarkupLineInterpolated($"[red]ham: {message}[/]");
@@ -33,9 +34,10 @@ public static class Log
 
     /// <summary>The error text and exit code: the message for bad input (1, or 2 for the command line), 130 for an
     /// interrupt (Ctrl+C), the trace (70) for anything else.</summary>
-    public static (string Message, int Code) Describe(Exception exception) => exception switch
+    public static (string Message, int Code) Describe(Exception exception, IReadOnlyList<string>? arguments = null) =>
+        exception switch
     {
-        CommandParseException or CommandRuntimeException => (Message(exception), 2),
+        CommandParseException or CommandRuntimeException => (OptionValue(Message(exception), arguments), 2),
         OperationCanceledException => ("interrupted", 130),
         IOException or InvalidDataException or ArgumentException or FormatException
             or UnauthorizedAccessException => (Message(exception), 1),
@@ -48,6 +50,24 @@ public static class Log
     private static bool ThrownByHam(Exception exception) =>
         exception.TargetSite?.DeclaringType?.Assembly.GetName().Name?.StartsWith("Ham.", StringComparison.Ordinal)
             is true;
+
+    // Spectre says "Failed to convert 'abc' to Nullable`1." for `--steps abc`; the command line tells which option.
+    private static string OptionValue(string message, IReadOnlyList<string>? arguments)
+    {
+        var match = Regex.Match(message, @"^Failed to convert '(.*)' to .*\.$");
+        if (!match.Success) return message;
+        var value = match.Groups[1].Value;
+        var option = "an option";
+        for (var i = 0; arguments is not null && i < arguments.Count; i++)
+        {
+            if (arguments[i] == value && i > 0 && arguments[i - 1].StartsWith('-')) option = arguments[i - 1];
+            else if (arguments[i].StartsWith('-') && arguments[i].EndsWith($"={value}", StringComparison.Ordinal))
+                option = arguments[i][..^(value.Length + 1)];
+            else continue;
+            break;
+        }
+        return $"{option}: '{value}' is not a number";
+    }
 
     // The message without .NET's " (Parameter 'x')" and "Actual value was v." additions (the messages name both).
     private static string Message(Exception exception)

@@ -7,4 +7,4 @@ Console.CancelKeyPress += (_, press) =>
     press.Cancel = true;
     interrupt.Cancel();
 };
-return Ham.Cli.HamApp.Create().Run(args, interrupt.Token);
+return Ham.Cli.HamApp.Create(arguments: args).Run(args, interrupt.Token);

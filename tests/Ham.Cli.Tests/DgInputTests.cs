@@ -52,6 +52,20 @@ public sealed class DgInputTests
         Assert.True(File.Exists(Path.Combine(run, "options.json")));
     }
 
+    [Theory]
+    [InlineData("--steps", "abc")]
+    [InlineData("--lr", "fast")]
+    public void A_value_that_is_not_a_number_is_reported_with_its_option(string option, string value)
+    {
+        string[] arguments = ["dg", "--data", "data", option, value];
+        var error = Assert.ThrowsAny<Exception>(() => HamApp.Create(propagateExceptions: true).Run(arguments));
+        Assert.Equal(($"{option}: '{value}' is not a number", 2), Log.Describe(error, arguments));
+
+        string[] joined = ["dg", "--data", "data", $"{option}={value}"];
+        error = Assert.ThrowsAny<Exception>(() => HamApp.Create(propagateExceptions: true).Run(joined));
+        Assert.Equal(($"{option}: '{value}' is not a number", 2), Log.Describe(error, joined));
+    }
+
     [Fact]
     public void Cancellation_outside_a_run_is_reported_as_an_interrupt_not_a_bug()
     {

@@ -32,6 +32,23 @@ public sealed class TrainingUnitTests
     }
 
     [Fact]
+    public void A_saved_training_of_another_model_count_is_refused_finished_or_not()
+    {
+        Trainer.SavedState Saved(bool done, int models) => new(500, done, "final.safetensors", 1.0,
+            done ? [] : Enumerable.Repeat(500L, models).ToList(), Enumerable.Repeat(Ham.Algorithms.SaeState.Initial,
+                models).ToList(), 0, -1, 0, new double[models], Enumerable.Repeat<IReadOnlyList<string>>([], models)
+                .ToList());
+
+        Saved(done: true, models: 3).RequireModels(3, "state.json", "ham");
+        Saved(done: false, models: 3).RequireModels(3, "state.json", "ham");
+        var finished = Assert.Throws<InvalidDataException>(() =>
+            Saved(done: true, models: 2).RequireModels(3, "state.json", "ham"));
+        Assert.StartsWith("state.json: the saved training has 2 models, this cell trains 3 (ham)", finished.Message);
+        Assert.Throws<InvalidDataException>(() => (Saved(done: false, models: 3) with { AdamSteps = [1, 2] })
+            .RequireModels(3, "state.json", "ham"));
+    }
+
+    [Fact]
     public void Adam_matches_torchsharp_adam_step_for_step()
     {
         manual_seed(3);

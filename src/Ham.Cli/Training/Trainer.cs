@@ -312,10 +312,18 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
 
     private TrainingOutcome LoadFinished(SavedState saved)
     {
-        var tensors = Safetensors.ReadAll(Path.Combine(folder, saved.File));
         var modelCount = kind.Pooled ? 1 : cell.Sources.Count;
+        saved.RequireModels(modelCount, StatePath, kind.Name);
+        var path = Path.Combine(folder, saved.File);
+        var tensors = Safetensors.ReadAll(path);
         var models = Enumerable.Range(0, modelCount)
             .Select(k => StateDicts.Unprefixed($"model{k}.", tensors)).ToList();
+        var empty = models.FindIndex(m => m.Count == 0);
+        if (empty >= 0)
+        {
+            StateDicts.Dispose(tensors.Values);
+            throw new InvalidDataException($"{path}: no tensors of model{empty}, expected {modelCount} models");
+        }
         var average = StateDicts.Unprefixed("average.", tensors);
         return new TrainingOutcome
         {
@@ -334,12 +342,7 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
     private void Restore(SavedState saved, IReadOnlyList<nn.Module<Tensor, Tensor>> encoders,
         IReadOnlyList<Adam> adams, LoopState state)
     {
-        var counts = new[] { saved.AdamSteps.Count, saved.Sae.Count, saved.LastValidation.Count,
-            saved.Snapshots.Count };
-        if (counts.Any(c => c != encoders.Count))
-            throw new InvalidDataException(
-                $"{StatePath}: the saved training has {string.Join("/", counts.Distinct())} models, this cell " +
-                $"trains {encoders.Count} ({kind.Name}); was the run directory's options.json changed?");
+        saved.RequireModels(encoders.Count, StatePath, kind.Name);
         var path = Path.Combine(folder, saved.File);
         var tensors = Safetensors.ReadAll(path, device: cell.Backbone.Device);
         try
@@ -439,7 +442,21 @@ public sealed class Trainer(CellContext cell, TrainingKind kind)
         double BestValidation,
         int AverageCount,
         IReadOnlyList<double> LastValidation,
-        IReadOnlyList<IReadOnlyList<string>> Snapshots);
+        IReadOnlyList<IReadOnlyList<string>> Snapshots)
+    {
+        /// <summary>Throws, naming <paramref name="path"/>, unless every per-model list has
+        /// <paramref name="modelCount"/> entries (Adam's steps only while unfinished; a finished state has none).
+        /// </summary>
+        public void RequireModels(int modelCount, string path, string training)
+        {
+            var counts = new List<int> { Sae.Count, LastValidation.Count, Snapshots.Count };
+            if (!Done) counts.Add(AdamSteps.Count);
+            if (counts.Any(c => c != modelCount))
+                throw new InvalidDataException(
+                    $"{path}: the saved training has {string.Join("/", counts.Distinct())} models, this cell " +
+                    $"trains {modelCount} ({training}); was the run directory's options.json changed?");
+        }
+    }
 
     private sealed class LoopState(int modelCount) : IDisposable
     {
