@@ -54,7 +54,7 @@ public static class Log
     // Spectre says "Failed to convert 'abc' to Nullable`1." for `--steps abc`; the command line tells which option.
     private static string OptionValue(string message, IReadOnlyList<string>? arguments)
     {
-        var match = Regex.Match(message, @"^Failed to convert '(.*)' to .*\.$");
+        var match = Regex.Match(message, @"^Failed to convert '(.*)' to (.*)\.$");
         if (!match.Success) return message;
         var value = match.Groups[1].Value;
         var option = "an option";
@@ -66,7 +66,11 @@ public static class Log
             else continue;
             break;
         }
-        return $"{option}: '{value}' is not a number";
+        // Ham's valued options that are not strings are all numbers (int?, long?, double?: Nullable`1).
+        var type = match.Groups[2].Value;
+        return type is "Nullable`1" or "Int32" or "Int64" or "Double"
+            ? $"{option}: '{value}' is not a number"
+            : $"{option}: '{value}' is not a valid {type}";
     }
 
     // The message without .NET's " (Parameter 'x')" and "Actual value was v." additions (the messages name both).
