@@ -5,8 +5,8 @@ namespace Ham.Algorithms;
 /// <summary>
 /// RHM's redundancy weights. Per parameter group, c_ij = max(0, cos(τ_i, τ_j)) over the group's tensors and
 /// w_i = 1/Σ_j c_ij (the paper's row-sum rule; or w ∝ max(0, C⁺1), the pseudo-inverse rule), normalized to sum
-/// to 1, so that a cluster of near-identical candidates weighs about as much as one. The cosines come from the Gram matrix G_ij = ⟨τ_i, τ_j⟩, summed tensor by tensor so that a streaming
-/// merge can accumulate it in a first pass.
+/// to 1, so that a cluster of near-identical candidates weighs about as much as one. The cosines come from the Gram
+/// matrix G_ij = ⟨τ_i, τ_j⟩, summed tensor by tensor so that a streaming merge can accumulate it in a first pass.
 /// </summary>
 public static class Redundancy
 {
