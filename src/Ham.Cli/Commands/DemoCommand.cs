@@ -46,9 +46,7 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
         List<ResultLine> results;
         try
         {
-            results = Log.IsTerminal
-                ? TerminalProgress.Run(progress => DgRunner.Run(options, files, progress, null, cancellation))
-                : DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromSeconds(30)), null, cancellation);
+            results = DgCommand.Run(options, files, null, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {

@@ -116,9 +116,7 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         List<ResultLine> results;
         try
         {
-            results = Log.IsTerminal
-                ? TerminalProgress.Run(progress => DgRunner.Run(options, files, progress, budget, cancellation))
-                : DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromSeconds(30)), budget, cancellation);
+            results = Run(options, files, budget, cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -134,6 +132,16 @@ public sealed class DgCommand : Command<DgCommand.Settings>
         Log.Info($"results: {files.ResultsPath}");
         return 0;
     }
+
+    /// <summary>
+    /// Runs <paramref name="options"/> in <paramref name="files"/>, with progress bars on a terminal and plain lines
+    /// every 30 s otherwise.
+    /// </summary>
+    public static List<ResultLine> Run(DgOptions options, RunFiles files, StepBudget? budget,
+        CancellationToken cancellation) =>
+        Log.IsTerminal
+            ? TerminalProgress.Run(progress => DgRunner.Run(options, files, progress, budget, cancellation))
+            : DgRunner.Run(options, files, new PlainProgress(TimeSpan.FromSeconds(30)), budget, cancellation);
 
     /// <summary>After Ctrl+C: where the run stands and how to go on; 130, the shell's code for an interrupt.</summary>
     public static int Interrupted(RunFiles files)
