@@ -40,7 +40,8 @@ public static class DgRunner
         using var backbone = Backbones.Load(options.Backbone, options.Checkpoint, device);
         files.WriteOptions(options);
         Log.Info($"data: {data.Root}: {data.Items.Count} images, domains {string.Join(", ", data.Domains)}, " +
-                 $"{data.Classes.Count} classes, {data.SkippedFiles} files skipped; splits: {splits.Source}");
+                 $"{data.Classes.Count} classes, {data.SkippedFiles} file{(data.SkippedFiles == 1 ? "" : "s")} " +
+                 $"skipped; splits: {splits.Source}");
 
         using var store = Decode(data, options, device, progress, cancel);
         var evaluator = new Evaluator(backbone, store, options.EvalBatch);
