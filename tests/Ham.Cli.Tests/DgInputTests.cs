@@ -26,6 +26,39 @@ public sealed class DgInputTests
     }
 
     [Fact]
+    public void A_run_directory_holding_a_run_with_other_options_is_refused_and_left_as_it_was()
+    {
+        using var folder = new DataTestFolder();
+        var files = new RunFiles(folder.Path("run"));
+        var first = TrainingFixtures.Recipe(folder.Path("data"), ["erm"], steps: 2);
+        files.WriteOptions(first);
+        var written = File.ReadAllText(files.OptionsPath);
+
+        var error = Assert.Throws<ArgumentException>(() => DgRunner.Run(first with { Steps = 3, Seeds = [0, 1] },
+            files, new PlainProgress(TimeSpan.FromMinutes(10))));
+
+        Assert.StartsWith($"{files.Directory} already holds a run with other options (", error.Message);
+        Assert.Contains("seeds: [0] there, [0,1] now", error.Message);
+        Assert.Contains("steps: 2 there, 3 now", error.Message);
+        Assert.Contains($"continue it with: ham dg --resume {files.Directory}", error.Message);
+        Assert.Equal(written, File.ReadAllText(files.OptionsPath));
+        Assert.False(File.Exists(files.LogPath));
+    }
+
+    [Fact]
+    public void The_same_options_with_other_threads_or_device_continue_the_run_in_the_directory()
+    {
+        using var folder = new DataTestFolder();
+        var files = new RunFiles(folder.Path("run"));
+        var first = TrainingFixtures.Recipe(folder.Path("data"), ["erm"], steps: 2);
+        files.RequireSameRecipe(first);
+        files.WriteOptions(first);
+
+        files.RequireSameRecipe(first with { Threads = 1, Device = "cuda" });
+        Assert.Throws<ArgumentException>(() => files.RequireSameRecipe(first with { Batch = first.Batch + 1 }));
+    }
+
+    [Fact]
     public void An_interrupted_run_exits_with_130_and_says_how_to_resume()
     {
         using var folder = new DataTestFolder();

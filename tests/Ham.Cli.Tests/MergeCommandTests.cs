@@ -96,6 +96,38 @@ public sealed class MergeCommandTests : IDisposable
         Assert.Equal(10L, merged["layer.0.steps"].item<long>());
     }
 
+    [Theory]
+    [InlineData("ties", "1.5")]
+    [InlineData("task-arithmetic", "2")]
+    [InlineData("rhm", "1.5")]
+    public void Batch_norm_statistics_are_averaged_so_that_no_variance_turns_negative(string method, string lambda)
+    {
+        // Every model lowers a variance that θ0 has at 1 to 0.1: as a task vector (-0.9 each) merged with λ > 1
+        // it would be negative.
+        var pretrained = Checkpoint(0);
+        pretrained["layer.0.running_mean"] = torch.zeros(6);
+        pretrained["layer.0.running_var"] = torch.ones(6);
+        Safetensors.Write(File("base.safetensors"), pretrained);
+        var paths = new List<string>();
+        for (var k = 1; k <= 2; k++)
+        {
+            var model = Checkpoint(k, pretrained);
+            model["layer.0.running_mean"] = torch.full(6, (float)k);
+            model["layer.0.running_var"] = torch.full(6, 0.1f * k);
+            Safetensors.Write(File($"m{k}.safetensors"), model);
+            paths.Add(File($"m{k}.safetensors"));
+        }
+
+        Assert.Equal(0, Run(["merge", "--method", method, "--lambda", lambda, "--base", File("base.safetensors"),
+            "--models", .. paths, "--out", File("merged.safetensors")]));
+
+        var merged = Safetensors.ReadAll(File("merged.safetensors"));
+        Assert.Equal(Enumerable.Repeat(1.5f, 6), merged["layer.0.running_mean"].data<float>().ToArray());
+        Assert.All(merged["layer.0.running_var"].data<float>().ToArray(), v => Assert.Equal(0.15f, v, 1e-6f));
+        Assert.NotEqual(merged["layer.0.weight"].data<float>().ToArray(),
+            pretrained["layer.0.weight"].data<float>().ToArray());
+    }
+
     [Fact]
     public void Output_records_the_options_and_the_inputs_sha256()
     {

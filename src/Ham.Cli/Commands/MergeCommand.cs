@@ -115,11 +115,13 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
         var seconds = (clock.Elapsed - hashing).TotalSeconds;
         var passes = config.Weighting == ModelWeighting.Redundancy ? 2 : 1;
         var readBytes = pretrained.Entries.Sum(e => e.ByteLength) * (modelPaths.Count + 1) * passes;
+        var statistics = pretrained.Entries.Count(e => StreamedMerge.IsBatchNormStatistic(e.Name));
+        var averaged = statistics > 0 ? $"; {statistics} batch-norm statistics averaged uniformly, not merged" : "";
         Log.Info(string.Create(CultureInfo.InvariantCulture,
             $"merged {modelPaths.Count} models with {method.Name} into {settings.Out}: {pretrained.Entries.Count} " +
             $"tensors, {values / 1e6:0.0}M values, {seconds:0.00} s ({readBytes / seconds / 1e9:0.00} GB/s read " +
             $"in {passes} pass{(passes > 1 ? "es" : "")}), and {hashing.TotalSeconds:0.00} s to hash the inputs " +
-            $"for the output's metadata"));
+            $"for the output's metadata{averaged}"));
         return 0;
     }
 
@@ -252,6 +254,18 @@ public sealed class MergeCommand : Command<MergeCommand.Settings>
 public static class StreamedMerge
 {
     /// <summary>
+    /// Batch-norm running statistics (PyTorch's <c>running_mean</c> and <c>running_var</c> buffers) are not task
+    /// vectors: they are averaged uniformly over the models, a convex combination, so that no variance is pushed
+    /// below zero by λ > 1, a trim or DARE's rescaling, and they stay out of RHM's similarities. Where the merged
+    /// weights differ much from every model's, recompute the statistics on data.
+    /// </summary>
+    public static bool IsBatchNormStatistic(string key) =>
+        key.EndsWith(".running_mean", StringComparison.Ordinal) ||
+        key.EndsWith(".running_var", StringComparison.Ordinal);
+
+    private static readonly GeneralizedTaskArithmetic Statistics = new Soup().ToGeneralized(1);
+
+    /// <summary>
     /// w_k per tensor key: 1 or 1/K, or for RHM the group's redundancy weights from a first streaming pass that sums
     /// each group's Gram matrix tensor by tensor.
     /// </summary>
@@ -263,7 +277,8 @@ public static class StreamedMerge
             var same = Merge.WeightsFor(config, models.Count, null);
             return _ => same;
         }
-        var mergeable = pretrained.Entries.Where(e => torch.is_floating_point(e.DType.ToScalarType()))
+        var mergeable = pretrained.Entries.Where(e => torch.is_floating_point(e.DType.ToScalarType()) &&
+                                                      !IsBatchNormStatistic(e.Name))
             .Select(e => e.Name);
         var byKey = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var group in Grouping.Complete(groups, mergeable))
@@ -280,7 +295,7 @@ public static class StreamedMerge
             var weights = Redundancy.Weights(gram, config.Rule);
             foreach (var key in group.Keys) byKey[key] = weights;
         }
-        // Integer buffers have no group; they are copied from θ0 and their weights are not used.
+        // Integer buffers have no group and batch-norm statistics are averaged; neither uses these weights.
         var unused = Enumerable.Repeat(1.0, models.Count).ToArray();
         return key => byKey.TryGetValue(key, out var weights) ? weights : unused;
     }
@@ -303,7 +318,10 @@ public static class StreamedMerge
             ReleasePages(entry.Name, pretrained, models);
             try
             {
-                var merged = Merge.Tensor(config, entry.Name, theta0, thetas, weightsOf(entry.Name), outputType);
+                var merged = IsBatchNormStatistic(entry.Name)
+                    ? Merge.Tensor(Statistics, entry.Name, theta0, thetas,
+                        Merge.WeightsFor(Statistics, thetas.Length, null), outputType)
+                    : Merge.Tensor(config, entry.Name, theta0, thetas, weightsOf(entry.Name), outputType);
                 return merged.MoveToOuterDisposeScope();
             }
             catch (InvalidDataException)

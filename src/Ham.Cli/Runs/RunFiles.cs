@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ham.Cli.Training;
 using Ham.Model.IO;
@@ -60,6 +61,31 @@ public sealed class RunFiles
         {
             throw new InvalidDataException($"{OptionsPath}: not valid options: {exception.Message}", exception);
         }
+    }
+
+    /// <summary>
+    /// Before a run writes its options: throws when the directory already holds a run with other options, naming
+    /// each option that differs, so that no result, log line or checkpoint of one recipe is mixed with, or trimmed
+    /// by, another's. The same options (threads and device aside, which --resume may change too) continue the run.
+    /// </summary>
+    public void RequireSameRecipe(DgOptions options)
+    {
+        if (!File.Exists(OptionsPath)) return;
+        var saved = Recipe(ReadOptions());
+        var wanted = Recipe(options);
+        var differing = saved.Select(p => p.Key).Union(wanted.Select(p => p.Key))
+            .Where(key => !JsonNode.DeepEquals(saved[key], wanted[key]))
+            .Select(key => $"{key}: {Text(saved[key])} there, {Text(wanted[key])} now")
+            .ToList();
+        if (differing.Count == 0) return;
+        throw new ArgumentException(
+            $"{Directory} already holds a run with other options ({string.Join("; ", differing)}); continue it " +
+            $"with: ham dg --resume {Directory}, or give another --out");
+
+        static JsonObject Recipe(DgOptions options) =>
+            JsonSerializer.SerializeToNode(options with { Threads = 0, Device = "cpu" }, Json)!.AsObject();
+
+        static string Text(JsonNode? value) => value?.ToJsonString() ?? "none";
     }
 
     /// <summary>Appends whole lines, in one write, flushed.</summary>

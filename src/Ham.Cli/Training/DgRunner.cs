@@ -19,6 +19,7 @@ public static class DgRunner
         StepBudget? budget = null, CancellationToken cancel = default)
     {
         Validate(options);
+        files.RequireSameRecipe(options);
         if (options.Threads > 0) set_num_threads(options.Threads);
         var device = ParseDevice(options.Device);
 
