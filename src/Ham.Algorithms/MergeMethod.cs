@@ -106,7 +106,11 @@ public sealed record Soup : MergeMethod
         new(Lambda: 1.0, Weighting: ModelWeighting.Mean);
 }
 
-/// <summary>TIES: trim to density, elect sign by sum, disjoint mean, λ. Yadav et al. 2023, "TIES-Merging".</summary>
+/// <summary>
+/// TIES: trim to density, elect sign by sum, disjoint mean, λ. Yadav et al. 2023, "TIES-Merging". The trim keeps
+/// the fraction d of every tensor (as mergekit does), where the paper's code ranks the whole flattened task vector;
+/// so each layer keeps its share, and the merge streams tensor by tensor.
+/// </summary>
 /// <param name="Density">Fraction of each τ_k's entries kept by magnitude.</param>
 /// <param name="Lambda">λ, the scale of the merged task vector.</param>
 public sealed record Ties(double Density = 0.2, double Lambda = 1.0) : MergeMethod
